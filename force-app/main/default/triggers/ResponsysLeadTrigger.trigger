@@ -1,0 +1,10 @@
+trigger ResponsysLeadTrigger on Lead(
+    before insert,
+    before update,
+    after insert,
+    after update,
+    after delete,
+    after undelete
+) {
+    new ResponsysLeadTriggerHandler().run();
+}

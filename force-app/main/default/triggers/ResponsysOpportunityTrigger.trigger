@@ -1,0 +1,3 @@
+trigger ResponsysOpportunityTrigger on Opportunity(after update) {
+    new ResponsysOpportunityTriggerHandler().run();
+}

@@ -1,0 +1,334 @@
+import { z } from 'zod';
+
+// Every configuration variable the bridge reads: its name (a contract, DESIGN.md section 6), its
+// meaning, its default and whether it is secret. The loader, `check-config` and the operations guide
+// all follow this one list (a test checks that the guide documents every variable).
+
+export interface VariableSpec {
+  name: string;
+  description: string;
+  /** The default as documented; absent when the variable has none. */
+  default?: string;
+  secret?: boolean;
+  group: 'salesforce' | 'responsys' | 'store' | 'http' | 'queue' | 'operations';
+  /** Parses the raw string (already trimmed and non-empty). Throws a message on bad input. */
+  parse: z.ZodType;
+}
+
+const wholeNumber = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, { error: `must be a whole number from ${min} to ${max}` })
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .min(min, { error: `must be a whole number from ${min} to ${max}` })
+        .max(max, { error: `must be a whole number from ${min} to ${max}` }),
+    );
+
+const booleanFlag = z
+  .string()
+  .transform((value) => value.toLowerCase())
+  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { error: 'must be true or false' }))
+  .transform((value) => ['true', '1', 'yes', 'on'].includes(value));
+
+const httpUrl = z
+  .string()
+  .refine(
+    (value) => {
+      try {
+        const url = new URL(value);
+        return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname !== '';
+      } catch {
+        return false;
+      }
+    },
+    { error: 'must be an http(s) URL such as https://login.salesforce.com' },
+  )
+  .transform((value) => value.replace(/\/+$/, ''));
+
+const postgresUrl = z.string().refine(
+  (value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.pathname.length > 1;
+    } catch {
+      return false;
+    }
+  },
+  { error: 'must be a PostgreSQL URL such as postgres://user:password@host:5432/database' },
+);
+
+const text = (max = 255) => z.string().max(max, { error: `must be at most ${max} characters` });
+
+export const variables: VariableSpec[] = [
+  {
+    name: 'SALESFORCE_LOGIN_URL',
+    group: 'salesforce',
+    description:
+      'OAuth host: https://login.salesforce.com, https://test.salesforce.com, My Domain or the emulator URL',
+    parse: httpUrl,
+  },
+  {
+    name: 'SALESFORCE_AUTH',
+    group: 'salesforce',
+    description: 'jwt (production), client_credentials, or password (development only)',
+    default: 'jwt',
+    parse: z.enum(['jwt', 'client_credentials', 'password'], {
+      error: 'must be one of jwt, client_credentials, password',
+    }),
+  },
+  {
+    name: 'SALESFORCE_CLIENT_ID',
+    group: 'salesforce',
+    description: 'Connected app consumer key',
+    parse: text(),
+  },
+  {
+    name: 'SALESFORCE_CLIENT_SECRET',
+    group: 'salesforce',
+    description: 'Connected app consumer secret (client_credentials and password flows)',
+    secret: true,
+    parse: text(),
+  },
+  {
+    name: 'SALESFORCE_USERNAME',
+    group: 'salesforce',
+    description: 'Integration user: JWT subject, or password-flow user',
+    parse: text(),
+  },
+  {
+    name: 'SALESFORCE_PASSWORD',
+    group: 'salesforce',
+    description:
+      'Integration user password (password flow; append the security token if the org requires it)',
+    secret: true,
+    parse: text(),
+  },
+  {
+    name: 'SALESFORCE_PRIVATE_KEY_FILE',
+    group: 'salesforce',
+    description: 'PEM private key file for the JWT bearer flow',
+    parse: text(1024),
+  },
+  {
+    name: 'SALESFORCE_API_VERSION',
+    group: 'salesforce',
+    description: 'Salesforce API version',
+    default: '62.0',
+    parse: z.string().regex(/^\d{2}\.0$/, { error: 'must look like 62.0' }),
+  },
+  {
+    name: 'SALESFORCE_BULK_THRESHOLD',
+    group: 'salesforce',
+    description: 'Reads and writes of more records than this use Bulk API 2.0 instead of the REST API',
+    default: '2000',
+    parse: wholeNumber(200, 10_000_000),
+  },
+  {
+    name: 'RESPONSYS_LOGIN_URL',
+    group: 'responsys',
+    description: 'Responsys login host (pod or global routing URL) or the emulator URL',
+    parse: httpUrl,
+  },
+  {
+    name: 'RESPONSYS_USERNAME',
+    group: 'responsys',
+    description: 'Responsys API user',
+    parse: text(),
+  },
+  {
+    name: 'RESPONSYS_PASSWORD',
+    group: 'responsys',
+    description: 'Responsys API user password',
+    secret: true,
+    parse: text(),
+  },
+  {
+    name: 'RESPONSYS_PROFILE_LIST',
+    group: 'responsys',
+    description: 'The profile list the bridge merges into',
+    parse: text(),
+  },
+  {
+    name: 'RESPONSYS_PROFILE_LIST_FOLDER',
+    group: 'responsys',
+    description: 'Folder of that profile list',
+    parse: text(),
+  },
+  {
+    name: 'RESPONSYS_EVENT_FILES',
+    group: 'responsys',
+    description:
+      'Where Contact Event Data export files are read: sftp://user:pass@host:port/path or a local directory',
+    parse: text(2048),
+  },
+  {
+    name: 'DATABASE_URL',
+    group: 'store',
+    description: 'PostgreSQL server; when unset, the embedded store in BRIDGE_DATA_DIR is used',
+    secret: true,
+    parse: postgresUrl,
+  },
+  {
+    name: 'DATABASE_POOL_SIZE',
+    group: 'store',
+    description: 'Connections this process opens to the PostgreSQL server',
+    default: '10',
+    parse: wholeNumber(2, 200),
+  },
+  {
+    name: 'BRIDGE_DATA_DIR',
+    group: 'store',
+    description: 'Directory of the embedded store (used when DATABASE_URL is unset)',
+    default: './data',
+    parse: text(1024),
+  },
+  {
+    name: 'BRIDGE_HOST',
+    group: 'http',
+    description: 'Interface the HTTP server listens on',
+    default: '0.0.0.0',
+    parse: text(),
+  },
+  {
+    name: 'BRIDGE_PORT',
+    group: 'http',
+    description: 'HTTP port (0 picks a free port)',
+    default: '3000',
+    parse: wholeNumber(0, 65535),
+  },
+  {
+    name: 'BRIDGE_ADMIN_TOKEN',
+    group: 'http',
+    description: 'Bearer token for the admin API (required outside sandbox mode, at least 16 characters)',
+    secret: true,
+    parse: z
+      .string()
+      .min(16, { error: 'must be at least 16 characters (use a long random value)' })
+      .max(4096),
+  },
+  {
+    name: 'BRIDGE_BODY_LIMIT',
+    group: 'http',
+    description: 'Largest accepted request body (webhooks, admin API), e.g. 1mb or 512kb',
+    default: '1mb',
+    parse: z.string().regex(/^\d+(b|kb|mb)$/i, { error: 'must be a size such as 512kb or 1mb' }),
+  },
+  {
+    name: 'BRIDGE_QUEUE_BATCH_SIZE',
+    group: 'queue',
+    description: 'Records a worker takes per batch (both APIs accept at most 200 per call)',
+    default: '200',
+    parse: wholeNumber(1, 200),
+  },
+  {
+    name: 'BRIDGE_QUEUE_MAX_ATTEMPTS',
+    group: 'queue',
+    description: 'Attempts per record before it becomes a dead letter',
+    default: '8',
+    parse: wholeNumber(1, 100),
+  },
+  {
+    name: 'BRIDGE_QUEUE_RETRY_BASE_SECONDS',
+    group: 'queue',
+    description: 'First retry delay; each further attempt doubles it (with jitter)',
+    default: '5',
+    parse: wholeNumber(1, 3600),
+  },
+  {
+    name: 'BRIDGE_QUEUE_RETRY_MAX_SECONDS',
+    group: 'queue',
+    description: 'Longest delay between two attempts',
+    default: '3600',
+    parse: wholeNumber(1, 86_400),
+  },
+  {
+    name: 'BRIDGE_QUEUE_POLL_INTERVAL_MS',
+    group: 'queue',
+    description: 'How often an idle worker looks for new jobs (minimum 500)',
+    default: '1000',
+    parse: wholeNumber(500, 60_000),
+  },
+  {
+    name: 'BRIDGE_QUEUE_JOB_TIMEOUT_SECONDS',
+    group: 'queue',
+    description: 'A batch still running after this long is considered lost and its records are retried',
+    default: '900',
+    parse: wholeNumber(30, 86_000),
+  },
+  {
+    name: 'BRIDGE_SYNC_LOG_RETENTION_DAYS',
+    group: 'operations',
+    description: 'Days the per-record sync log is kept',
+    default: '30',
+    parse: wholeNumber(1, 3650),
+  },
+  {
+    name: 'BRIDGE_DEAD_LETTER_RETENTION_DAYS',
+    group: 'operations',
+    description:
+      'Days a dead letter is kept after it was retried or discarded (open ones are kept until handled)',
+    default: '90',
+    parse: wholeNumber(1, 3650),
+  },
+  {
+    name: 'BRIDGE_LEADER_LEASE_SECONDS',
+    group: 'operations',
+    description:
+      'Lease of the Streaming API subscription lock; another process takes over this long after its holder dies',
+    default: '30',
+    parse: wholeNumber(2, 600),
+  },
+  {
+    name: 'BRIDGE_SHUTDOWN_TIMEOUT_SECONDS',
+    group: 'operations',
+    description: 'On SIGTERM, how long in-flight batches may finish before their records return to the queue',
+    default: '25',
+    parse: wholeNumber(1, 600),
+  },
+  {
+    name: 'BRIDGE_INSTANCE_ID',
+    group: 'operations',
+    description: 'Name of this process in leases, logs and the status API',
+    default: '<hostname>-<pid>',
+    parse: z.string().regex(/^[\w.:@-]{1,100}$/, { error: 'must be 1-100 letters, digits or . _ - : @' }),
+  },
+  {
+    name: 'BRIDGE_LOG_LEVEL',
+    group: 'operations',
+    description: 'fatal, error, warn, info, debug, trace or silent',
+    default: 'info',
+    parse: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'must be one of fatal, error, warn, info, debug, trace, silent',
+    }),
+  },
+  {
+    name: 'BRIDGE_METRICS_ENABLED',
+    group: 'operations',
+    description: 'Serve Prometheus metrics on /metrics',
+    default: 'true',
+    parse: booleanFlag,
+  },
+  {
+    name: 'BRIDGE_PROCESS_METRICS',
+    group: 'operations',
+    description: 'Include Node process metrics (CPU, memory, event loop) in /metrics',
+    default: 'true',
+    parse: booleanFlag,
+  },
+];
+
+export type VariableName = (typeof variables)[number]['name'];
+
+/** Credentials whose presence switches the bridge from sandbox mode to live mode. */
+export const credentialVariables = [
+  'SALESFORCE_CLIENT_ID',
+  'SALESFORCE_CLIENT_SECRET',
+  'SALESFORCE_USERNAME',
+  'SALESFORCE_PASSWORD',
+  'SALESFORCE_PRIVATE_KEY_FILE',
+  'RESPONSYS_USERNAME',
+  'RESPONSYS_PASSWORD',
+] as const;

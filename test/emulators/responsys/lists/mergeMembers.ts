@@ -65,7 +65,12 @@ export function resolveListFields(
   return fields;
 }
 
-export function recordValues(fields: FieldDefinition[], row: unknown): Map<string, string | null> {
+/** Cells by canonical column; `translate` maps incoming codes (opt-in value, format value) first. */
+export function recordValues(
+  fields: FieldDefinition[],
+  row: unknown,
+  translate?: (column: string, value: string | null) => string | null,
+): Map<string, string | null> {
   if (!Array.isArray(row)) throw new RecordFailure('INVALID_PARAMETER', 'Record is not an array of values');
   if (row.length !== fields.length) {
     throw new RecordFailure(
@@ -75,7 +80,10 @@ export function recordValues(fields: FieldDefinition[], row: unknown): Map<strin
   }
   const values = new Map<string, string | null>();
   fields.forEach((field, j) => {
-    const check = checkCell(field, row[j]);
+    const raw: unknown = row[j];
+    const cell =
+      translate && (typeof raw === 'string' || raw === null) ? translate(field.fieldName, raw || null) : raw;
+    const check = checkCell(field, cell);
     if (!check.ok) throw new RecordFailure('INVALID_PARAMETER', check.message);
     values.set(field.fieldName, check.value);
   });
@@ -172,18 +180,13 @@ function mergeRecord(
   row: unknown,
   ctx: MergeContext,
 ): string {
-  const values = recordValues(fields, row);
+  const values = recordValues(fields, row, (column, value) => {
+    if (column === 'EMAIL_PERMISSION_STATUS_') return translatePermission(value, rule);
+    if (column === 'EMAIL_FORMAT_') return translateFormat(value, rule);
+    return value;
+  });
   const keys = new Map<MatchColumn, string | null>();
   for (const column of rule.matchColumns) keys.set(column, values.get(column) ?? null);
-
-  if (values.has('EMAIL_PERMISSION_STATUS_')) {
-    values.set(
-      'EMAIL_PERMISSION_STATUS_',
-      translatePermission(values.get('EMAIL_PERMISSION_STATUS_')!, rule),
-    );
-  }
-  if (values.has('EMAIL_FORMAT_'))
-    values.set('EMAIL_FORMAT_', translateFormat(values.get('EMAIL_FORMAT_')!, rule));
   const email = values.get('EMAIL_ADDRESS_');
   if (email && !isEmailAddress(email)) throw new RecordFailure('INVALID_PARAMETER', 'Bad Email Format');
   const riidValue = values.get('RIID_');

@@ -2,7 +2,7 @@ import express, { Router, type NextFunction, type Request, type Response } from 
 import { z } from 'zod';
 import { faultRuleSchema } from '../../shared/faults.js';
 import { EngagementRejected } from '../engagement/inject.js';
-import { engagementRequestSchema } from '../engagement/events.js';
+import { engagementRequestSchema, type EngagementInput } from '../engagement/events.js';
 import { cedFeeds } from '../options.js';
 import { ControlRequestError, profileUpdateSchema, type ResponsysControl } from './handle.js';
 import { stateSections, type StateSection } from './state.js';
@@ -60,8 +60,9 @@ export function controlRoutes(control: ResponsysControl): Router {
   });
 
   router.post('/engagement', (req, res) => {
+    // Each event is validated by the injection itself, so every problem comes back with its index.
     const { events } = parse(engagementRequestSchema, req.body);
-    const injected = control.injectEngagement(events);
+    const injected = control.injectEngagement(events as EngagementInput[]);
     res.status(201).json({
       events: injected.map((e) => ({
         ...e,

@@ -1,4 +1,4 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import type { AccountState } from '../store/accountState.js';
@@ -207,6 +207,7 @@ export class CedExporter {
 
   reset(): void {
     this.launchesExported.clear();
+    this.lastFileSecond = 0;
   }
 
   /** Runs an export; concurrent calls queue behind each other so files never interleave. */
@@ -218,8 +219,11 @@ export class CedExporter {
 
   private async runExport(request: ExportRequest): Promise<ExportedFile[]> {
     await mkdir(this.dir, { recursive: true });
-    // One timestamp per run; never reuse a second, so two quick runs cannot overwrite each other.
-    const second = Math.max(Math.floor(this.now() / 1000), this.lastFileSecond + 1);
+    // One timestamp per run; a second already used (by this run or a file on disk) moves it on, so
+    // two quick runs never overwrite each other.
+    const existing = await readdir(this.dir);
+    let second = Math.max(Math.floor(this.now() / 1000), this.lastFileSecond + 1);
+    while (existing.some((name) => name.endsWith(`_${fileTimestamp(second * 1000)}.txt`))) second += 1;
     this.lastFileSecond = second;
     const stamp = fileTimestamp(second * 1000);
     const account = this.getAccount();

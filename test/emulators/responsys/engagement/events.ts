@@ -129,7 +129,7 @@ export type EngagementInput = z.input<typeof engagementInputSchema>;
 export type ParsedEngagementInput = z.output<typeof engagementInputSchema>;
 
 export const engagementRequestSchema = z
-  .object({ events: z.array(engagementInputSchema).min(1).max(100_000) })
+  .object({ events: z.array(z.unknown()).min(1).max(100_000) })
   .strict();
 
 /** Defaults for the texts a real event would carry. */

@@ -16,8 +16,8 @@ import { credentialVariables, variables } from './variables.js';
 export interface LoadConfigOptions {
   /** The environment to read; process.env by default. */
   env?: Record<string, string | undefined>;
-  /** A .env file to read. When given explicitly it must exist; otherwise ./.env is read if present. */
-  envFile?: string;
+  /** A .env file to read. When given explicitly it must exist; otherwise ./.env is read if present; false reads none. */
+  envFile?: string | false;
   cwd?: string;
 }
 
@@ -34,7 +34,10 @@ export interface ConfigProblem {
 export function loadConfig(options: LoadConfigOptions = {}): BridgeConfig {
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
-  const fileValues = readEnvFile(options.envFile ?? env.BRIDGE_ENV_FILE, cwd, options.envFile !== undefined);
+  const fileValues =
+    options.envFile === false
+      ? {}
+      : readEnvFile(options.envFile ?? env.BRIDGE_ENV_FILE, cwd, options.envFile !== undefined);
 
   const problems: ConfigProblem[] = [];
   const values: Record<string, unknown> = {};
@@ -98,10 +101,15 @@ export function loadConfig(options: LoadConfigOptions = {}): BridgeConfig {
   }
 
   if (problems.length > 0) {
+    const why =
+      mode === 'live'
+        ? ` (live mode, because ${credentialsSet.join(', ')} ${credentialsSet.length === 1 ? 'is' : 'are'} set; ` +
+          'leave every Salesforce and Responsys credential unset for sandbox mode)'
+        : '';
     throw new BridgeError(
       'CONFIG_INVALID',
-      `Invalid configuration:\n${problems.map((problem) => `  - ${problem.variable} ${problem.message}`).join('\n')}`,
-      { details: { problems } },
+      `Invalid configuration${why}:\n${problems.map((problem) => `  - ${problem.variable} ${problem.message}`).join('\n')}`,
+      { details: { mode, problems } },
     );
   }
 

@@ -435,9 +435,14 @@ export class WorkQueue {
 
   /** Starts a task now (unless one is already waiting to start). Returns the job id, or null if one is queued. */
   async runTask(name: string, data: object = {}): Promise<string | null> {
-    if (!this.tasksByName.has(name))
-      throw new BridgeError('NOT_FOUND', `No task named "${name}" is installed`);
-    const id = await this.requireBoss().send(name, data);
+    const boss = this.requireBoss();
+    // A producer-only process (the CLI) may start a task that a bridge process defined and created.
+    if (!this.tasksByName.has(name) && (await boss.getQueue(name))?.policy !== 'stately') {
+      throw new BridgeError('NOT_FOUND', `No task named "${name}" is installed`, {
+        details: { tasks: this.taskNames() },
+      });
+    }
+    const id = await boss.send(name, data);
     if (id) this.notifyLocalWorkers([name]);
     return id;
   }

@@ -1,0 +1,5 @@
+import type { BridgeModule } from './module.js';
+
+// The modules installed in this bridge, in the order their hooks run. Connectors come before the
+// flows that use their services. Each entry is `import { xModule } from './x/module.js'`.
+export const installedModules: BridgeModule[] = [];

@@ -3,7 +3,7 @@
  * the moment the page asks, so the preview always looks like a live org.
  *
  * Each scenario is one prospect: a profile (for the record page around the component), the
- * summary fields of CONTRACTS section 1, and engagement events given as minutes before now.
+ * summary fields of ResponsysEngagementController, and engagement events given as minutes before now.
  */
 
 const MINUTE = 60 * 1000;

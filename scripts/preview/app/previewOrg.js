@@ -1,7 +1,7 @@
 /* global location */
 /**
  * A stand-in for the org behind ResponsysEngagementController.getEngagement: it answers exactly as
- * the contract says (CONTRACTS section 1), from the fixture records of the scenario in the URL
+ * the Apex contract says, from the fixture records of the scenario in the URL
  * (?scenario=engaged|opted-out|sync-failed|empty|error), with keyset paging and the same errors.
  */
 import { DEFAULT_SCENARIO, SCENARIOS } from './fixtures.js';

@@ -20,13 +20,18 @@ function formatter(kind, options) {
   return cached;
 }
 
-let relativeFormatter;
+const relativeFormatters = new Map();
 
+// "yesterday" and "now" read better than "1 day ago" and "0 seconds ago"; "last week" after
+// "Last synced" does not, so the other units stay numeric ("1 week ago").
 function relative(value, unit) {
-  if (!relativeFormatter) {
-    relativeFormatter = new Intl.RelativeTimeFormat(LOCALE, { numeric: 'auto' });
+  const numeric = unit === 'day' || unit === 'second' ? 'auto' : 'always';
+  let cached = relativeFormatters.get(numeric);
+  if (!cached) {
+    cached = new Intl.RelativeTimeFormat(LOCALE, { numeric });
+    relativeFormatters.set(numeric, cached);
   }
-  return relativeFormatter.format(value, unit);
+  return cached.format(value, unit);
 }
 
 /**
@@ -86,15 +91,17 @@ export function formatExact(date) {
   }).format(date);
 }
 
-/** "Mar 3, 2025, 2:14 PM": short enough for a summary tile. */
-export function formatDateTime(date) {
-  return formatter('dateTime', {
-    year: 'numeric',
-    month: 'short',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: '2-digit',
-  }).format(date);
+/**
+ * "Mar 3, 2:14 PM", or "Mar 3, 2024, 2:14 PM" for another year: short enough for a summary tile.
+ * @param {Date} date the instant
+ * @param {number} [now] the current time in epoch milliseconds
+ */
+export function formatDateTime(date, now = Date.now()) {
+  const sameYear = dayKey(date).slice(0, 4) === dayKey(new Date(now)).slice(0, 4);
+  const options = { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' };
+  return sameYear
+    ? formatter('dateTimeThisYear', options).format(date)
+    : formatter('dateTimeOtherYear', { year: 'numeric', ...options }).format(date);
 }
 
 /** "Mar 3, 2025" */

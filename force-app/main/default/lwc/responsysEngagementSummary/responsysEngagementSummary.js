@@ -7,13 +7,13 @@ const UTILITY_SPRITE = '/_slds/icons/utility-sprite/svg/symbols.svg';
 const NOT_AVAILABLE = 'Not available';
 
 const OPT_OUT_SOURCES = {
-  Responsys: 'in Responsys (unsubscribe link or preference page)',
+  Responsys: 'in Responsys',
   Salesforce: 'in Salesforce',
 };
 
 const SYNC_STATES = {
   Synced: { value: 'Synced', icon: 'success', tone: 'success' },
-  Pending: { value: 'Waiting to sync', icon: 'clock', tone: 'neutral' },
+  Pending: { value: 'Sync pending', icon: 'clock', tone: 'neutral' },
   Failed: { value: 'Sync failed', icon: 'error', tone: 'error' },
   Skipped: { value: 'Not synced', icon: 'ban', tone: 'neutral' },
 };
@@ -24,7 +24,7 @@ const SYNC_STATES = {
  * doing), and whether Salesforce and Responsys are in step; a failed sync is explained in words.
  */
 export default class ResponsysEngagementSummary extends LightningElement {
-  /** The `summary` of an EngagementPage (CONTRACTS section 1). */
+  /** The `summary` of an EngagementPage (ResponsysEngagementController.getEngagement). */
   @api summary;
   /** Current time in epoch ms; the parent passes it so all relative times agree. */
   @api now;
@@ -51,7 +51,8 @@ export default class ResponsysEngagementSummary extends LightningElement {
       label: 'Engagement score',
       value: known ? new Intl.NumberFormat(LOCALE).format(score) : '—',
       assistiveValue: known ? undefined : NOT_AVAILABLE,
-      detail: known ? 'From Responsys activity' : '',
+      // The bridge computes the score from these (docs/salesforce-package.md).
+      detail: known ? 'From opens, clicks and conversions' : '',
       valueClass: 'tile-value tile-value_score',
     });
   }
@@ -67,7 +68,7 @@ export default class ResponsysEngagementSummary extends LightningElement {
       value: formatRelative(date, this.currentTime),
       datetime: date.toISOString(),
       exact: formatExact(date),
-      detail: formatDateTime(date),
+      detail: formatDateTime(date, this.currentTime),
     });
   }
 
@@ -85,15 +86,15 @@ export default class ResponsysEngagementSummary extends LightningElement {
       return tile({
         key: 'email',
         label: 'Email',
-        value: 'Can be emailed',
+        value: 'OK to email',
         icon: 'check',
         tone: 'success',
-        detail: 'Subscribed',
+        detail: 'Subscribed to email',
       });
     }
     const source = OPT_OUT_SOURCES[summary.optOutSource];
     const date = toDate(summary.optOutAt);
-    let detail = 'Opted out of email';
+    let detail = 'Opted out';
     if (source) {
       detail += ` ${source}`;
     }

@@ -6,7 +6,7 @@ import { formatExact, formatRelative, formatTimeOfDay, toDate } from 'c/responsy
 
 const STANDARD_SPRITE = '/_slds/icons/standard-sprite/svg/symbols.svg';
 
-/** Filters of the contract (CONTRACTS section 1), in the order reps see them. */
+/** Filters of the contract (ResponsysEngagementController.getEngagement), in the order reps see them. */
 export const FILTERS = [
   { value: 'all', label: 'All', emptyTitle: 'No email activity yet' },
   { value: 'opens', label: 'Opens', emptyTitle: 'No opens yet' },
@@ -111,7 +111,7 @@ function linkOf(item) {
 }
 
 /**
- * The view of one EngagementItem (CONTRACTS section 1) on the timeline.
+ * The view of one EngagementItem (ResponsysEngagementController.getEngagement) on the timeline.
  * @param {object} item the EngagementItem
  * @param {number} now current time in epoch ms
  */

@@ -11,6 +11,8 @@ const UTILITY_SPRITE = '/_slds/icons/utility-sprite/svg/symbols.svg';
 const STANDARD_SPRITE = '/_slds/icons/standard-sprite/svg/symbols.svg';
 const LOAD_ACTION = 'load email engagement';
 const LOAD_MORE_ACTION = 'load older email engagement';
+// Relative times ("5 minutes ago") are recomputed this often while the page stays open.
+const CLOCK_TICK_MS = 60 * 1000;
 
 // Radio groups are scoped to the document under synthetic shadow: each instance needs its own name.
 let instanceCount = 0;
@@ -33,7 +35,22 @@ function normalizePageSize(value) {
  * filter changed or the list was refreshed, so results of two queries never mix.
  */
 export default class ResponsysEngagementTimeline extends LightningElement {
-  @api recordId;
+  _recordId;
+
+  /** The Lead or Contact of the record page. */
+  @api
+  get recordId() {
+    return this._recordId;
+  }
+  set recordId(value) {
+    const previous = this._recordId;
+    this._recordId = value;
+    // A console tab can show another record in the same component: nothing of the old one stays.
+    if (previous !== undefined && previous !== value) {
+      this.summary = undefined;
+      this.startNewQuery();
+    }
+  }
   @api objectApiName;
 
   /** Set by the wire's config; the filter the rep is looking at. */
@@ -54,6 +71,7 @@ export default class ResponsysEngagementTimeline extends LightningElement {
   now = Date.now();
 
   wiredPage;
+  clock;
   generation = 0;
   filterChosenByRep = false;
   focusItemId;
@@ -380,6 +398,18 @@ export default class ResponsysEngagementTimeline extends LightningElement {
 
   announce(message) {
     this.announcement = message;
+  }
+
+  connectedCallback() {
+    // eslint-disable-next-line @lwc/lwc/no-async-operation -- a minute clock keeps relative times true
+    this.clock = setInterval(() => {
+      this.now = Date.now();
+    }, CLOCK_TICK_MS);
+  }
+
+  disconnectedCallback() {
+    clearInterval(this.clock);
+    this.clock = undefined;
   }
 
   renderedCallback() {

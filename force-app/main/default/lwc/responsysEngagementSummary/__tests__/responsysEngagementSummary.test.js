@@ -56,13 +56,15 @@ describe('c-responsys-engagement-summary', () => {
     );
     expect(labels).toEqual(['Engagement score', 'Last opened', 'Last clicked', 'Email', 'Responsys sync']);
     expect(valueOf(element, 'score')).toBe('1,272');
+    expect(detailOf(element, 'score')).toBe('From opens, clicks and conversions');
     expect(valueOf(element, 'last-opened')).toBe('1 hour ago');
-    expect(detailOf(element, 'last-opened')).toBe('Mar 14, 2025, 9:05 AM');
+    expect(detailOf(element, 'last-opened')).toBe('Mar 14, 9:05 AM');
     expect(normalize(tile(element, 'last-opened').querySelector('time').getAttribute('title'))).toBe(
       'Mar 14, 2025, 9:05 AM PDT',
     );
     expect(valueOf(element, 'last-clicked')).toBe('yesterday');
-    expect(valueOf(element, 'email')).toBe('Can be emailed');
+    expect(valueOf(element, 'email')).toBe('OK to email');
+    expect(detailOf(element, 'email')).toBe('Subscribed to email');
     expect(valueOf(element, 'sync')).toBe('Synced');
     expect(detailOf(element, 'sync')).toBe('Last synced 5 minutes ago');
     expect(syncProblem(element)).toBeNull();
@@ -72,9 +74,7 @@ describe('c-responsys-engagement-summary', () => {
     const element = mount(summaryOptedOut);
 
     expect(valueOf(element, 'email')).toBe('Do not email');
-    expect(detailOf(element, 'email')).toBe(
-      'Opted out of email in Responsys (unsubscribe link or preference page) on Feb 2, 2025.',
-    );
+    expect(detailOf(element, 'email')).toBe('Opted out in Responsys on Feb 2, 2025.');
     expect(tile(element, 'email').className).toContain('tile_error');
     expect(tile(element, 'email').querySelector('use').getAttribute('xlink:href')).toBe(
       '/_slds/icons/utility-sprite/svg/symbols.svg#ban',
@@ -82,16 +82,24 @@ describe('c-responsys-engagement-summary', () => {
     expect(valueOf(element, 'last-clicked')).toBe('Never clicked');
   });
 
+  it('adds the year to the exact date of an open from another year', () => {
+    const element = mount({ ...engagedSummary, lastOpenedAt: '2024-11-02T16:05:00.000Z' });
+
+    expect(valueOf(element, 'last-opened')).toBe('4 months ago');
+    expect(detailOf(element, 'last-opened')).toBe('Nov 2, 2024, 9:05 AM');
+  });
+
   it('names Salesforce as the source when the opt-out was made in Salesforce', () => {
     const element = mount({ ...summaryOptedOut, optOutSource: 'Salesforce', optOutAt: null });
 
-    expect(detailOf(element, 'email')).toBe('Opted out of email in Salesforce.');
+    expect(detailOf(element, 'email')).toBe('Opted out in Salesforce.');
   });
 
   it('explains a failed sync in words a rep understands, with the raw error on demand', async () => {
     const element = mount(summarySyncFailed);
 
     expect(valueOf(element, 'sync')).toBe('Sync failed');
+    expect(detailOf(element, 'sync')).toBe('Last synced 1 week ago');
     expect(tile(element, 'sync').className).toContain('tile_error');
     const panel = syncProblem(element);
     expect(panel.variant).toBe('warning');
@@ -123,7 +131,7 @@ describe('c-responsys-engagement-summary', () => {
 
   it('shows a pending record as waiting to sync and a never-synced record as not synced yet', () => {
     const pending = mount({ ...engagedSummary, syncStatus: 'Pending', lastSyncedAt: null });
-    expect(valueOf(pending, 'sync')).toBe('Waiting to sync');
+    expect(valueOf(pending, 'sync')).toBe('Sync pending');
     expect(detailOf(pending, 'sync')).toBe('');
 
     const never = mount({ ...engagedSummary, syncStatus: null, riid: null, lastSyncedAt: null });

@@ -231,6 +231,38 @@ describe('c-responsys-engagement-timeline', () => {
       );
     });
 
+    it('keeps relative times true while the page stays open', async () => {
+      jest.useFakeTimers({ doNotFake: ['Date', 'queueMicrotask', 'nextTick', 'setImmediate'] });
+      try {
+        const element = mount();
+        getEngagement.emit(firstPage);
+        await Promise.resolve();
+        const firstTime = () => normalize($(element, '[data-id="when"] time').textContent);
+        expect(firstTime()).toBe('1 hour ago');
+
+        Date.now.mockReturnValue(NOW + 2 * 60 * 60 * 1000);
+        jest.advanceTimersByTime(60 * 1000);
+        await Promise.resolve();
+
+        expect(firstTime()).toBe('3 hours ago');
+      } finally {
+        jest.useRealTimers();
+      }
+    });
+
+    it('starts over, showing nothing of the previous record, when the page shows another record', async () => {
+      const element = mount();
+      await showFirstPage(element);
+
+      element.recordId = '0035e00000Kim001AAA';
+      await flushPromises();
+
+      expect(getEngagement.getLastConfig().recordId).toBe('0035e00000Kim001AAA');
+      expect(summaryOf(element)).toBeNull();
+      expect(renderedIds(element)).toEqual([]);
+      expect($(element, '[data-id="loading"]')).not.toBeNull();
+    });
+
     it('explains where the component belongs when there is no record', async () => {
       const element = mount({ recordId: undefined });
       await flushPromises();

@@ -44,9 +44,9 @@ export async function runCli(
   io: CliIo,
   modules: readonly BridgeModule[] = installedModules,
 ): Promise<CliResult> {
-  let program: Command | undefined;
-  const session = new CliSession(io, modules, () => (program?.opts() ?? {}) as GlobalOptions);
-  program = buildProgram(session);
+  const built: { program?: Command } = {};
+  const session = new CliSession(io, modules, () => (built.program?.opts() ?? {}) as GlobalOptions);
+  const program = (built.program = buildProgram(session));
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return { exitCode: session.exitCode, keepAlive: session.keepAlive };

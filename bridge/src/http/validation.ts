@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { BridgeError } from '../shared/errors.js';
 
 // Input validation for routes: a zod schema, and a 400 that names each bad field.

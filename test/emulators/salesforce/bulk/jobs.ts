@@ -18,8 +18,11 @@ export type JobState = 'Open' | 'UploadComplete' | 'InProgress' | 'JobComplete' 
 
 const CHUNK = 200;
 const YIELD_EVERY = 2000;
-/** Rows per page of query results when the caller gives no maxRecords. */
-export const DEFAULT_QUERY_PAGE = 50_000;
+/**
+ * Rows per page of query results when the caller gives no maxRecords. Salesforce then returns as
+ * much as its size limits allow, so a result of this emulator's scale comes back in one page.
+ */
+export const DEFAULT_QUERY_PAGE = 1_000_000;
 
 interface JobBase {
   id: string;

@@ -288,6 +288,16 @@ export default class ResponsysEngagementTimeline extends LightningElement {
     return !this.hasRecord || !this.wiredPage || this.isRefreshing || this.isLoadingFirstPage;
   }
 
+  // Without a record there is nothing to refresh. While loading, the button only looks disabled:
+  // a really disabled button would drop the keyboard focus of the rep who just pressed it.
+  get refreshUnavailable() {
+    return !this.hasRecord;
+  }
+
+  get refreshAriaDisabled() {
+    return this.refreshDisabled ? 'true' : 'false';
+  }
+
   get refreshIconClass() {
     return `slds-button__icon${this.isRefreshing ? ' refresh-icon_spinning' : ''}`;
   }

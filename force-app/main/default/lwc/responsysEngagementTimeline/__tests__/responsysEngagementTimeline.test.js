@@ -531,6 +531,28 @@ describe('c-responsys-engagement-timeline', () => {
       expect($(element, '[data-id="load-more"]')).not.toBeNull();
     });
 
+    it('keeps the refresh button focusable but inert while a refresh is running', async () => {
+      const pending = deferred();
+      refreshApex.mockReturnValue(pending.promise);
+      const element = mount();
+      await showFirstPage(element);
+      const refresh = $(element, '[data-id="refresh"]');
+
+      refresh.focus();
+      refresh.click();
+      await flushPromises();
+      refresh.click();
+      await flushPromises();
+
+      expect(refreshApex).toHaveBeenCalledTimes(1);
+      expect(refresh.disabled).toBe(false);
+      expect(refresh.getAttribute('aria-disabled')).toBe('true');
+      expect(element.shadowRoot.activeElement).toBe(refresh);
+      pending.resolve();
+      await flushPromises();
+      expect(refresh.getAttribute('aria-disabled')).toBe('false');
+    });
+
     it('shows a plain error when the refresh itself fails', async () => {
       refreshApex.mockRejectedValue({ status: 503, body: { message: 'Service Unavailable' } });
       const element = mount();

@@ -336,8 +336,7 @@ export class WorkQueue {
     input: RecordChangeInput | readonly RecordChangeInput[],
     options: EnqueueOptions = {},
   ): Promise<EnqueueResult> {
-    const flow = this.flowsByName.get(flowName);
-    if (!flow) throw new BridgeError('NOT_FOUND', `No flow named "${flowName}" is installed`);
+    const flow = this.flowsByName.get(flowName) ?? (await this.producerStub(flowName));
     const inputs = Array.isArray(input) ? input : [input as RecordChangeInput];
     const rejected: EnqueueResult['rejected'] = [];
     const changes: RecordChange[] = [];
@@ -380,6 +379,27 @@ export class WorkQueue {
       this.log.warn({ rejected }, `${rejected.length} invalid change(s) were not queued`);
     const jobIds = await this.insertChanges(targets, options);
     return { queued: jobIds.length, jobIds, rejected };
+  }
+
+  // A producer-only process (a CLI command) may queue work for a flow that a bridge process defined:
+  // the flow's queue exists in the database even though its handler is not loaded here.
+  private async producerStub(flowName: string): Promise<RegisteredFlow> {
+    const queue = this.runningWorkers ? null : await this.requireBoss().getQueue(flowName);
+    if (!queue || queue.policy === 'stately' || flowName === EXPRESS_QUEUE || flowName === LOST_JOBS_QUEUE) {
+      throw new BridgeError('NOT_FOUND', `No flow named "${flowName}" is installed`, {
+        details: { flows: this.flowNames() },
+      });
+    }
+    return {
+      name: flowName,
+      direction: 'salesforce_to_responsys',
+      handle: async () => new Map(),
+      batchSize: this.settings.batchSize,
+      maxAttempts: this.settings.maxAttempts,
+      concurrency: 1,
+      collapseKey: defaultCollapseKey,
+      expressLane: true,
+    };
   }
 
   private async insertChanges(

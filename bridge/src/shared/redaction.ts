@@ -4,18 +4,26 @@
 // password.
 
 const REDACTED = '[redacted]';
-const registeredSecrets = new Set<string>();
+const registeredSecrets = new Map<string, RegExp>();
 
-// Shorter values would match ordinary words; a real credential is never this short.
-const MIN_SECRET_LENGTH = 4;
+// Shorter values would match ordinary words (a database password "bridge" would blank out every
+// "responsys-bridge" in the logs). Short secrets are still masked where they appear as secrets: in
+// URLs, authorization headers and secret-named fields.
+const MIN_SECRET_LENGTH = 8;
+
+const escapeRegExp = (value: string) => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+// A secret is scrubbed where it stands alone, not inside a longer word.
+const standalone = (value: string) =>
+  new RegExp(`(?<![A-Za-z0-9])${escapeRegExp(value)}(?![A-Za-z0-9])`, 'g');
 
 /** Remember a secret value (password, token, key) so that it is scrubbed from every log line. */
 export function registerSecret(value: string | undefined | null): void {
   if (!value || value.length < MIN_SECRET_LENGTH) return;
-  registeredSecrets.add(value);
+  registeredSecrets.set(value, standalone(value));
   // Log lines are JSON: a secret with quotes or backslashes appears there in its escaped form.
   const escaped = JSON.stringify(value).slice(1, -1);
-  if (escaped !== value) registeredSecrets.add(escaped);
+  if (escaped !== value) registeredSecrets.set(escaped, standalone(escaped));
 }
 
 export function forgetSecret(value: string): void {
@@ -30,8 +38,8 @@ const privateKeyPattern = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A
 /** Scrubs secrets out of free text (log lines, error messages from third parties). */
 export function redactText(text: string): string {
   let result = text;
-  for (const secret of registeredSecrets) {
-    if (result.includes(secret)) result = result.split(secret).join(REDACTED);
+  for (const [secret, pattern] of registeredSecrets) {
+    if (result.includes(secret)) result = result.replace(pattern, REDACTED);
   }
   return result
     .replace(privateKeyPattern, REDACTED)

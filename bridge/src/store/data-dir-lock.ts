@@ -55,18 +55,14 @@ export class DataDirLock {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
         const holder = readDataDirLock(dataDir);
-        if (holder && holder.pid !== process.pid) {
-          throw new BridgeError(
-            'STORE_IN_USE',
-            `The embedded store in ${dataDir} is in use by another bridge process (pid ${holder.pid}). ` +
-              'Stop it, or set DATABASE_URL to a PostgreSQL server to run several processes.',
-            { details: { pid: holder.pid, adminUrl: holder.adminUrl } },
-          );
-        }
         if (holder) {
           throw new BridgeError(
             'STORE_IN_USE',
-            `The embedded store in ${dataDir} is already open in this process.`,
+            holder.pid === process.pid
+              ? `The embedded store in ${dataDir} is already open in this process.`
+              : `The embedded store in ${dataDir} is in use by another bridge process (pid ${holder.pid}). ` +
+                  'Stop it, or set DATABASE_URL to a PostgreSQL server to run several processes.',
+            { details: { pid: holder.pid, adminUrl: holder.adminUrl } },
           );
         }
         // The previous holder died without cleaning up: its lock is stale.

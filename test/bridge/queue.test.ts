@@ -296,6 +296,33 @@ describe.each(storeBackends)('work queue on $name', (backend) => {
     expect(entries.find((entry) => entry.outcome === 'retrying')).toMatchObject({ errorCode: 'NO_OUTCOME' });
   });
 
+  it('turns a record whose batch keeps outliving the job timeout into a dead letter marked LOST', async () => {
+    let runs = 0;
+    const { name, producer, worker } = flowPair(
+      {
+        async handle(batch) {
+          runs += 1;
+          await new Promise((resolve) => setTimeout(resolve, 2500));
+          return new OutcomeCollector().rest(batch.items, { status: 'succeeded' }).outcomes;
+        },
+      },
+      { lostRetryLimit: 0, settings: { jobTimeoutSeconds: 1 } },
+    );
+    await producer.start({ workers: false });
+    await producer.enqueue(name, update(31, ['Email'], { correlationId: 'c-lost' }));
+    await worker.start({ workers: true });
+    const deadLetter = await eventually('the lost job to become a dead letter', async () => {
+      const [letter] = await store.deadLetters.forRecords(['c-lost']);
+      return letter;
+    });
+    expect(deadLetter).toMatchObject({ flow: name, queue: name, errorCode: 'LOST', recordKey: lead(31), attempts: 1 });
+    expect(deadLetter.reason).toMatch(/processing stopped unexpectedly 1 time\(s\).*handler execution exceeded 1000ms/);
+    // The handler that outlived its job finds it taken back and neither completes nor retries it.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(runs).toBe(1);
+    expect(await store.syncLog.historyFor('c-lost')).toEqual([]);
+  });
+
   it('reports invalid changes at enqueue time and queues the valid ones', async () => {
     const { name, producer } = flowPair({ handle: async () => new Map() });
     await producer.start({ workers: false });

@@ -14,7 +14,9 @@ describe('docs/bridge-operations.md', () => {
       const row = guide.split('\n').find((line) => new RegExp(`^\\|\\s*\`${spec.name}\`\\s*\\|`).test(line));
       expect(row, `${spec.name} has no row in the configuration table`).toBeDefined();
       const documentedDefault = row!.split('|')[2]!.trim();
-      expect(documentedDefault, `${spec.name} default`).toBe(spec.default === undefined ? '—' : `\`${spec.default}\``);
+      expect(documentedDefault, `${spec.name} default`).toBe(
+        spec.default === undefined ? '—' : `\`${spec.default}\``,
+      );
     }
   });
 

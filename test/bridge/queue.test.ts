@@ -315,8 +315,16 @@ describe.each(storeBackends)('work queue on $name', (backend) => {
       const [letter] = await store.deadLetters.forRecords(['c-lost']);
       return letter;
     });
-    expect(deadLetter).toMatchObject({ flow: name, queue: name, errorCode: 'LOST', recordKey: lead(31), attempts: 1 });
-    expect(deadLetter.reason).toMatch(/processing stopped unexpectedly 1 time\(s\).*handler execution exceeded 1000ms/);
+    expect(deadLetter).toMatchObject({
+      flow: name,
+      queue: name,
+      errorCode: 'LOST',
+      recordKey: lead(31),
+      attempts: 1,
+    });
+    expect(deadLetter.reason).toMatch(
+      /processing stopped unexpectedly 1 time\(s\).*handler execution exceeded 1000ms/,
+    );
     // The handler that outlived its job finds it taken back and neither completes nor retries it.
     await new Promise((resolve) => setTimeout(resolve, 2000));
     expect(runs).toBe(1);

@@ -25,17 +25,35 @@ describe('bridge runtime lifecycle', () => {
     const seed = await openStore({ databaseUrl: database.url, dataDir: 'unused', instanceId: 'seed' });
     const day = 86_400_000;
     await seed.syncLog.record([
-      { correlationId: 'old', flow: 'f', direction: 'salesforce_to_responsys', outcome: 'succeeded', finishedAt: new Date(Date.now() - 31 * day) },
-      { correlationId: 'recent', flow: 'f', direction: 'salesforce_to_responsys', outcome: 'succeeded', finishedAt: new Date(Date.now() - 29 * day) },
+      {
+        correlationId: 'old',
+        flow: 'f',
+        direction: 'salesforce_to_responsys',
+        outcome: 'succeeded',
+        finishedAt: new Date(Date.now() - 31 * day),
+      },
+      {
+        correlationId: 'recent',
+        flow: 'f',
+        direction: 'salesforce_to_responsys',
+        outcome: 'succeeded',
+        finishedAt: new Date(Date.now() - 29 * day),
+      },
     ]);
     await seed.close();
 
-    const bridge = await startBridge(testConfig({ DATABASE_URL: database.url, BRIDGE_INSTANCE_ID: 'keeper' }), {
-      modules: [],
-      http: false,
-    });
+    const bridge = await startBridge(
+      testConfig({ DATABASE_URL: database.url, BRIDGE_INSTANCE_ID: 'keeper' }),
+      {
+        modules: [],
+        http: false,
+      },
+    );
     try {
-      await eventually('the purge', async () => (await bridge.context.store.syncLog.historyFor('old')).length === 0);
+      await eventually(
+        'the purge',
+        async () => (await bridge.context.store.syncLog.historyFor('old')).length === 0,
+      );
       expect(await bridge.context.store.syncLog.historyFor('recent')).toHaveLength(1);
       const alive = await bridge.context.store.instances.alive(60);
       expect(alive.map((instance) => instance.instanceId)).toEqual(['keeper']);
@@ -68,21 +86,36 @@ describe('bridge runtime lifecycle', () => {
         });
       },
     };
-    const bridge = await startBridge(testConfig({ DATABASE_URL: database.url }), { modules: [module], http: false, metrics });
+    const bridge = await startBridge(testConfig({ DATABASE_URL: database.url }), {
+      modules: [module],
+      http: false,
+      metrics,
+    });
     try {
       await bridge.context.queue.enqueue('f-metrics', [
-        { objectType: 'Event', recordId: 'e1', changeType: 'CREATE', occurredAt: new Date(Date.now() - 2000).toISOString() },
+        {
+          objectType: 'Event',
+          recordId: 'e1',
+          changeType: 'CREATE',
+          occurredAt: new Date(Date.now() - 2000).toISOString(),
+        },
         { objectType: 'Event', recordId: 'skip', changeType: 'CREATE' },
       ]);
       const text = await eventually('the metrics', async () => {
         const body = (await metrics.render()).body;
         return body.includes('outcome="skipped"') && body;
       });
-      expect(text).toContain('responsys_bridge_records_processed_total{flow="f-metrics",outcome="succeeded"} 1');
-      expect(text).toContain('responsys_bridge_records_processed_total{flow="f-metrics",outcome="skipped"} 1');
+      expect(text).toContain(
+        'responsys_bridge_records_processed_total{flow="f-metrics",outcome="succeeded"} 1',
+      );
+      expect(text).toContain(
+        'responsys_bridge_records_processed_total{flow="f-metrics",outcome="skipped"} 1',
+      );
       expect(text).toContain('responsys_bridge_end_to_end_latency_seconds_count{flow="f-metrics"} 1');
       expect(text).toMatch(/responsys_bridge_end_to_end_latency_seconds_bucket\{le="1",flow="f-metrics"\} 0/);
-      expect(text).toContain('responsys_bridge_echoes_suppressed_total{flow="f-metrics",direction="responsys_to_salesforce"} 2');
+      expect(text).toContain(
+        'responsys_bridge_echoes_suppressed_total{flow="f-metrics",direction="responsys_to_salesforce"} 2',
+      );
       expect(text).toContain('responsys_bridge_batch_size_count{flow="f-metrics"}');
     } finally {
       await bridge.stop();
@@ -97,9 +130,9 @@ describe('bridge runtime lifecycle', () => {
         throw new Error('the mapping metadata could not be loaded');
       },
     };
-    await expect(startBridge(testConfig({ DATABASE_URL: database.url }), { modules: [broken] })).rejects.toThrow(
-      'the mapping metadata could not be loaded',
-    );
+    await expect(
+      startBridge(testConfig({ DATABASE_URL: database.url }), { modules: [broken] }),
+    ).rejects.toThrow('the mapping metadata could not be loaded');
     // The store opened before the failure was closed again: no connection of ours is left behind.
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
@@ -116,7 +149,13 @@ describe('bridge runtime lifecycle', () => {
 
 describe('leadership lease', () => {
   function fakeLeases(behaviour: { renew: () => Promise<boolean> }): Leases {
-    const lease: Lease = { name: 'x', holder: 'me', acquiredAt: new Date(), renewedAt: new Date(), expiresAt: new Date() };
+    const lease: Lease = {
+      name: 'x',
+      holder: 'me',
+      acquiredAt: new Date(),
+      renewedAt: new Date(),
+      expiresAt: new Date(),
+    };
     return {
       tryAcquire: async () => lease,
       renew: behaviour.renew,

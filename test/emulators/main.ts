@@ -1,6 +1,7 @@
 // `npm run emulators`: starts the local emulators standalone, with demo data, and prints where they are
 // and how to log in. Each emulator is one entry in `launchers`; stopping (Ctrl+C) closes them all.
 import { describeResponsysEmulatorForHumans, startResponsysEmulator } from './responsys/index.js';
+import { describeSalesforceEmulatorForHumans, startSalesforceEmulator } from './salesforce/index.js';
 
 interface RunningEmulator {
   describe(): string;
@@ -22,6 +23,14 @@ function portFromEnv(name: string, fallback: number): number {
 const host = process.env.EMULATOR_HOST ?? '127.0.0.1';
 
 const launchers: Launcher[] = [
+  async () => {
+    const emulator = await startSalesforceEmulator({
+      host,
+      port: portFromEnv('SALESFORCE_EMULATOR_PORT', 4010),
+      demoData: true,
+    });
+    return { describe: () => describeSalesforceEmulatorForHumans(emulator), close: () => emulator.close() };
+  },
   async () => {
     const emulator = await startResponsysEmulator({
       host,

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Router } from 'express';
-import { DEFAULT_PASSWORD, DEFAULT_USERS, type UserSeed } from './auth/directory.js';
+import { DEFAULT_USERS, type UserSeed } from './auth/directory.js';
 import { BulkJobs } from './bulk/jobs.js';
 import { convertLead, type LeadConvertRequest, type LeadConvertResult } from './data/lead-convert.js';
 import type { AfterCommitListener, WriteContext } from './data/write-pipeline.js';
@@ -190,15 +190,14 @@ export async function startSalesforceEmulator(
   return emulator;
 }
 
-/** What a person running the emulators locally needs to know, one line each. */
-export function describeSalesforceEmulatorForHumans(emulator: SalesforceEmulator): string[] {
+/** What a person running the emulators locally needs to know: URL, users, connected app, JWT key. */
+export function describeSalesforceEmulatorForHumans(emulator: SalesforceEmulator): string {
   const { credentials } = emulator;
   return [
-    `Salesforce emulator: ${emulator.url} (login URL and instance URL; API v31.0-v66.0)`,
-    ...credentials.users.map((u) => `  user ${u.username} / ${u.password} (${u.role})`),
-    `  connected app: client id ${credentials.clientId}, secret ${credentials.clientSecret}`,
-    `  JWT bearer: sign with ${credentials.privateKeyFile} (TEST-ONLY key), aud ${credentials.loginUrl} or https://login.salesforce.com`,
-    `  control API: ${emulator.url}/__control/state (reset, faults, sessions, clock, leads/:id/convert)`,
-    `  default password for seeded users: ${DEFAULT_PASSWORD}`,
-  ];
+    `Salesforce emulator: ${emulator.url} (login URL and instance URL, REST API v31.0-v66.0)`,
+    ...credentials.users.map((u) => `  user ${u.username} / password ${u.password} (${u.role})`),
+    `  connected app: client id ${credentials.clientId}, client secret ${credentials.clientSecret}`,
+    `  JWT bearer: sign with ${credentials.privateKeyFile} (TEST-ONLY key); aud ${credentials.loginUrl} or https://login.salesforce.com`,
+    `  control API: ${emulator.url}/__control/state (reset, faults, sessions/expire, clock, leads/:id/convert, records, query)`,
+  ].join('\n');
 }

@@ -86,7 +86,7 @@ export function mergeExtensionMembers(
       if (!existing && !mayInsert) {
         throw new RecordFailure('RECORD_NOT_FOUND', `No ${extension.name} record for RIID ${riid}`);
       }
-      const target = existing ?? emptyExtensionRow(extension, riid);
+      const target = existing ?? extension.emptyRow(riid);
       for (const [column, value] of values) {
         if (extension.column(column) && column !== 'RIID_') target[column] = value;
       }
@@ -108,11 +108,4 @@ export function mergeExtensionMembers(
       matchColumnName2: request.matchColumnName2 ?? null,
     },
   };
-}
-
-function emptyExtensionRow(extension: ProfileExtension, riid: number): Record<string, string | null> {
-  const row: Record<string, string | null> = Object.create(null) as Record<string, string | null>;
-  for (const field of extension.fields) row[field.fieldName] = null;
-  row.RIID_ = String(riid);
-  return row;
 }

@@ -43,6 +43,19 @@ const ispByDomain: Record<string, string> = {
   'icloud.com': 'Apple',
 };
 
+/**
+ * An all-null row with every column, in column order. Rows are cloned from it rather than built column
+ * by column: V8 keeps such clones in fast mode (about 330 bytes for a list row instead of 1.6 KB in
+ * dictionary mode), which matters at 100,000 members.
+ */
+export function rowTemplate(fields: FieldDefinition[]): Record<string, string | null> {
+  return Object.fromEntries(fields.map((f) => [f.fieldName, null]));
+}
+
+export function newRow(template: Record<string, string | null>): Record<string, string | null> {
+  return { ...template };
+}
+
 /** A profile extension table: one row per recipient, keyed by RIID. */
 export class ProfileExtension {
   readonly name: string;
@@ -50,12 +63,20 @@ export class ProfileExtension {
   readonly fields: FieldDefinition[];
   readonly rows = new Map<number, MemberRecord>();
   private readonly byUpper: Map<string, FieldDefinition>;
+  private readonly rowTemplate: MemberRecord;
 
   constructor(definition: ProfileExtensionDefinition) {
     this.name = definition.name;
     this.folderName = definition.folderName;
     this.fields = [{ fieldName: 'RIID_', fieldType: 'INTEGER' }, ...definition.fields];
     this.byUpper = new Map(this.fields.map((f) => [f.fieldName.toUpperCase(), f]));
+    this.rowTemplate = rowTemplate(this.fields);
+  }
+
+  emptyRow(riid: number): MemberRecord {
+    const row = newRow(this.rowTemplate);
+    row.RIID_ = String(riid);
+    return row;
   }
 
   /** PET column names are case-insensitive, like list columns. */
@@ -78,7 +99,9 @@ export class ProfileList {
   /** Members inserted or changed since the last profile-list export. */
   readonly changedSinceExport = new Set<number>();
   private readonly byUpper: Map<string, FieldDefinition>;
-  private readonly indexes = new Map<IndexedColumn, Map<string, Set<number>>>();
+  private readonly rowTemplate: MemberRecord;
+  /** Key → RIID, or a Set of RIIDs when several recipients share the key (duplicates are rare). */
+  private readonly indexes = new Map<IndexedColumn, Map<string, number | Set<number>>>();
 
   constructor(definition: ProfileListDefinition) {
     this.name = definition.name;
@@ -86,6 +109,7 @@ export class ProfileList {
     this.listId = definition.listId;
     this.fields = [...systemColumns, ...definition.customFields];
     this.byUpper = new Map(this.fields.map((f) => [f.fieldName.toUpperCase(), f]));
+    this.rowTemplate = rowTemplate(this.fields);
     for (const column of indexedColumns) this.indexes.set(column, new Map());
     for (const extension of definition.extensions) {
       this.extensions.set(extension.name, new ProfileExtension(extension));
@@ -102,10 +126,10 @@ export class ProfileList {
       const member = /^\d+$/.test(value.trim()) ? this.members.get(Number(value.trim())) : undefined;
       return member ? [member] : [];
     }
-    const riids = this.indexes.get(column)?.get(matchKey(column, value));
-    if (!riids) return [];
+    const entry = this.indexes.get(column)?.get(matchKey(column, value));
+    if (entry === undefined) return [];
     const found: MemberRecord[] = [];
-    for (const riid of riids) {
+    for (const riid of typeof entry === 'number' ? [entry] : entry) {
       const member = this.members.get(riid);
       if (member) found.push(member);
     }
@@ -119,8 +143,7 @@ export class ProfileList {
     now: number,
     sourceIp: string | null,
   ): MemberRecord {
-    const member: MemberRecord = Object.create(null) as MemberRecord;
-    for (const field of this.fields) member[field.fieldName] = null;
+    const member = newRow(this.rowTemplate);
     member.RIID_ = String(riid);
     member.CREATED_SOURCE_IP_ = sourceIp;
     member.CREATED_DATE_ = restTimestamp(now);
@@ -191,9 +214,10 @@ export class ProfileList {
       if (value === null || value === undefined) continue;
       const index = this.indexes.get(column)!;
       const key = matchKey(column, value);
-      let riids = index.get(key);
-      if (!riids) index.set(key, (riids = new Set()));
-      riids.add(riid);
+      const entry = index.get(key);
+      if (entry === undefined || entry === riid) index.set(key, riid);
+      else if (typeof entry === 'number') index.set(key, new Set([entry, riid]));
+      else entry.add(riid);
     }
   }
 
@@ -203,9 +227,12 @@ export class ProfileList {
       if (value === null || value === undefined) continue;
       const index = this.indexes.get(column)!;
       const key = matchKey(column, value);
-      const riids = index.get(key);
-      riids?.delete(riid);
-      if (riids && riids.size === 0) index.delete(key);
+      const entry = index.get(key);
+      if (entry === riid) index.delete(key);
+      else if (entry instanceof Set) {
+        entry.delete(riid);
+        if (entry.size === 1) index.set(key, entry.values().next().value!);
+      }
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { FieldDefinition, SupplementalTableDefinition } from '../account/definitions.js';
+import { newRow, rowTemplate } from './profileList.js';
 
 export type TableRow = Record<string, string | null>;
 
@@ -14,6 +15,7 @@ export class SupplementalTable {
   readonly primaryKey: string[];
   readonly rows = new Map<string, TableRow>();
   private readonly byName: Map<string, FieldDefinition>;
+  private readonly rowTemplate: TableRow;
   private nextRowId = 1;
 
   constructor(definition: SupplementalTableDefinition) {
@@ -22,6 +24,7 @@ export class SupplementalTable {
     this.fields = definition.fields;
     this.primaryKey = definition.primaryKey;
     this.byName = new Map(this.fields.map((f) => [f.fieldName, f]));
+    this.rowTemplate = rowTemplate(this.fields);
   }
 
   /** Supplemental table column names are case-sensitive in API payloads. */
@@ -49,8 +52,6 @@ export class SupplementalTable {
   }
 
   emptyRow(): TableRow {
-    const row: TableRow = Object.create(null) as TableRow;
-    for (const field of this.fields) row[field.fieldName] = null;
-    return row;
+    return newRow(this.rowTemplate);
   }
 }

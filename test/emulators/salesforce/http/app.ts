@@ -29,6 +29,17 @@ function unexpected(res: Response, error: unknown): void {
   ]);
 }
 
+/** A Jackson-style syntax error, as Salesforce words it: the character, its code and position. */
+function jsonSyntaxMessage(text: string, error: Error): string {
+  const position = Number(/position (\d+)/.exec(error.message)?.[1] ?? text.length);
+  const char = text[position];
+  const before = text.slice(0, position);
+  const line = before.split('\n').length;
+  const column = position - before.lastIndexOf('\n');
+  const what = char === undefined ? 'end-of-input' : `character ('${char}' (code ${char.charCodeAt(0)}))`;
+  return `Unexpected ${what}: expected a valid value (JSON String, Number, Array, Object or token 'null', 'true' or 'false') at [line:${line}, column:${column}]`;
+}
+
 function callOptionsClient(header: string | undefined): string | null {
   const m = /(?:^|[,;\s])client\s*=\s*([^,;\s]+)/i.exec(header ?? '');
   return m?.[1] ?? null;
@@ -167,7 +178,7 @@ export function createApp(
           try {
             body = JSON.parse(rawBody);
           } catch (error) {
-            throw ApiError.of(400, 'JSON_PARSER_ERROR', `Unexpected character: ${(error as Error).message}`);
+            throw ApiError.of(400, 'JSON_PARSER_ERROR', jsonSyntaxMessage(rawBody, error as Error));
           }
         }
         const recordFault = res.locals.recordFault as (() => RecordError | undefined) | undefined;

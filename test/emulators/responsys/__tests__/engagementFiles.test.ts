@@ -346,3 +346,22 @@ describe('Contact Event Data file options', () => {
     expect(rows[0]).toMatchObject({ OFFER_URL: 'https://example.com/a|b', OFFER_NAME: 'Line break' });
   });
 });
+
+describe('Contact Event Data export timer', () => {
+  let emulator: ResponsysEmulator;
+  beforeAll(async () => {
+    emulator = await startResponsysEmulator({ sftp: false, demoData: true, exportIntervalMs: 50 });
+  });
+  afterAll(() => emulator.close());
+
+  it('exports on its own every exportIntervalMs when a timer is configured', async () => {
+    emulator.control.injectEngagement([{ type: 'opened', recipient: { email: 'ava.thompson@example.com' } }]);
+    let names: string[] = [];
+    for (let i = 0; i < 100 && !names.some((n) => /^12345_OPEN_\d{8}_\d{6}\.txt$/.test(n)); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      names = await readdir(emulator.eventFilesDir);
+    }
+    expect(names).toContainEqual(expect.stringMatching(/^12345_OPEN_\d{8}_\d{6}\.txt$/));
+    expect(emulator.control.state(['engagement']).engagement!.every((e) => e.exported)).toBe(true);
+  });
+});

@@ -71,6 +71,12 @@ describe('Responsys event files over SFTP', () => {
     const content = (await promisify(sftp.readFile.bind(sftp))(`/${file!.name}`)) as Buffer;
     expect(stats.size).toBe(content.length);
     expect(content.toString('utf8')).toMatch(/^EVENT_TYPE_ID,ACCOUNT_ID,LIST_ID,RIID,/);
+    const lstats = (await promisify(sftp.lstat.bind(sftp))(`/${file!.name}`)) as Stats;
+    expect(lstats.size).toBe(content.length);
+    const handle = (await promisify(sftp.open.bind(sftp))(`/${file!.name}`, 'r')) as Buffer;
+    const fstats = (await promisify(sftp.fstat.bind(sftp))(handle)) as Stats;
+    expect(fstats.size).toBe(content.length);
+    await promisify(sftp.close.bind(sftp))(handle);
     expect(await promisify(sftp.realpath.bind(sftp))('.')).toBe('/');
   });
 

@@ -165,7 +165,7 @@ export class SalesforceOrg {
     return () => (this.recordFaultRandom() < rate ? fault : undefined);
   }
 
-  /** Every custom metadata type record, for the human-readable summary. */
+  /** Live records in every table (the data storage figure of /limits). */
   recordCount(): number {
     return this.store.allTables().reduce((n, t) => n + t.liveCount, 0);
   }

@@ -19,9 +19,9 @@ export interface UserSeed {
   permissionSets: string[];
 }
 
-export const INTEGRATION_USERNAME = 'bridge@example.com';
-export const REP_USERNAME = 'rep@example.com';
-export const DEFAULT_PASSWORD = 'password';
+const INTEGRATION_USERNAME = 'bridge@example.com';
+const REP_USERNAME = 'rep@example.com';
+const DEFAULT_PASSWORD = 'password';
 
 export const DEFAULT_USERS: UserSeed[] = [
   {
@@ -207,9 +207,5 @@ export class UserDirectory {
       }
     }
     return { permissionSets, customPermissions: [...custom] };
-  }
-
-  hasCustomPermission(userId: string, name: string): boolean {
-    return this.permissionsOf(userId).customPermissions.includes(name);
   }
 }

@@ -56,10 +56,6 @@ export class SessionStore {
     return session;
   }
 
-  peek(token: string): Session | undefined {
-    return this.sessions.get(token);
-  }
-
   revoke(token: string): boolean {
     return this.sessions.delete(token);
   }

@@ -689,7 +689,6 @@ export interface RecordsPlan {
   object: ObjectDef;
   select: SelectNode[];
   columns: Column[];
-  hasSubqueries: boolean;
   limit?: number;
   offset?: number;
   /** Matching rows, filtered, sorted, offset and limited. */
@@ -705,7 +704,6 @@ export class RecordsPlanBuilder {
     const select: SelectNode[] = [];
     const columns: Column[] = [];
     const seen = new Set<string>();
-    let hasSubqueries = false;
     const addPath = (path: ResolvedPath, token: string) => {
       const key = path.canonical.toLowerCase();
       if (seen.has(key))
@@ -790,7 +788,6 @@ export class RecordsPlanBuilder {
           const childObject = c.catalog.object(relationship.childSObject)!;
           const plan = this.build(childObject, item.subquery, relationship);
           select.push({ kind: 'subquery', key: relationship.relationshipName!, relationship, plan });
-          hasSubqueries = true;
           break;
         }
         case 'FieldTypeof': {
@@ -840,12 +837,10 @@ export class RecordsPlanBuilder {
     const offset = query.offset;
     const mine = (query as Query).usingScope?.toLowerCase() === 'mine';
     const ownerField = mine ? object.fields.find((f) => f.name === 'OwnerId') : undefined;
-    const table = c.catalog.object(object.name)!;
     return {
-      object: table,
+      object,
       select,
       columns,
-      hasSubqueries,
       limit,
       offset,
       rows(ctx, candidates) {

@@ -384,8 +384,7 @@ export class QueryEngine {
         );
       return { key: item.key, desc, nullsFirst };
     });
-    const hints: never[] = [];
-    const where = compiler.where(object, query.where, alias, hints);
+    const where = compiler.where(object, query.where, alias);
     if (query.offset !== undefined && query.offset > 2000) {
       throw new SoqlError('NUMBER_OUTSIDE_VALID_RANGE', 'Maximum SOQL offset allowed is 2000');
     }

@@ -60,9 +60,21 @@ export async function startBridge(
   const clock = overrides.clock ?? systemClock;
 
   let config = initialConfig;
-  for (const module of modules) {
-    const adjusted = await module.configure?.(config, { logger });
-    if (adjusted) config = adjusted;
+  const configured: BridgeModule[] = [];
+  const stopModules = async () => {
+    for (const module of configured.reverse()) {
+      if (module.stop) await runSafely(logger, `module ${module.name}`, () => module.stop!());
+    }
+  };
+  try {
+    for (const module of modules) {
+      configured.push(module);
+      const adjusted = await module.configure?.(config, { logger });
+      if (adjusted) config = adjusted;
+    }
+  } catch (error) {
+    await stopModules();
+    throw error;
   }
 
   const shutdownHooks: Array<() => Promise<void> | void> = [];
@@ -92,6 +104,7 @@ export async function startBridge(
     }
     await httpClosed;
     if (running.store) await runSafely(logger, 'store', () => running.store!.close());
+    await stopModules();
   };
 
   try {

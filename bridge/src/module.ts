@@ -15,7 +15,8 @@ import type { Store } from './store/store.js';
 // bridge runtime. Each is a BridgeModule listed in ./modules.ts; the runtime calls its hooks in list
 // order: configure (adjust the configuration, e.g. sandbox emulator URLs) -> migrations -> register
 // (define flows and tasks, mount routes, add readiness checks, provide services) -> [queue and HTTP
-// start] -> start (begin intake: subscriptions, pollers) ... shutdown hooks in reverse order.
+// start] -> start (begin intake: subscriptions, pollers) ... then at shutdown: onShutdown hooks in
+// reverse order -> [leases released, queue drained, store closed] -> stop in reverse order.
 
 /**
  * Services modules share (connector clients, the mapping engine...). A module adds its entry by
@@ -106,6 +107,11 @@ export interface BridgeModule {
   register?(context: BridgeContext): Promise<void> | void;
   /** Begins intake once workers and HTTP are up (subscriptions, file pollers, schedules). */
   start?(context: BridgeContext): Promise<void> | void;
+  /**
+   * Releases what configure() started (e.g. the sandbox emulators), after the store is closed; also
+   * called when the start fails after configure() ran. Other work stops through context.onShutdown.
+   */
+  stop?(): Promise<void> | void;
   /** Adds CLI commands (e.g. backfill). */
   cli?(program: Command, cli: CliContext): void;
 }

@@ -155,7 +155,7 @@ describe('HTTP server and admin API', () => {
       deadLetters: { open: expect.any(Number) },
     });
     expect(body.queues.map((queue: { name: string }) => queue.name)).toEqual(
-      expect.arrayContaining(['f-http-test', 'f-http-task', 'bridge-express', 'bridge-lost-jobs']),
+      expect.arrayContaining(['f-http-test', 'f-http-test-express', 'f-http-task', 'bridge-lost-jobs']),
     );
     expect(body.leadership).toEqual([
       expect.objectContaining({

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { OutcomeCollector, type FlowBatch, type WorkItem } from '../../bridge/src/queue/outcomes.js';
 import { pgBossDb } from '../../bridge/src/queue/pg-boss-db.js';
 import type { RecordChangeInput } from '../../bridge/src/queue/record-change.js';
-import { EXPRESS_QUEUE, type FlowDefinition, type WorkQueue } from '../../bridge/src/queue/work-queue.js';
+import { expressQueueOf, type FlowDefinition, type WorkQueue } from '../../bridge/src/queue/work-queue.js';
 import { BridgeMetrics } from '../../bridge/src/shared/metrics.js';
 import type { Store } from '../../bridge/src/store/store.js';
 import { createWorkQueue, eventually } from './support/queue-harness.js';
@@ -393,10 +393,48 @@ describe.each(storeBackends)('work queue on $name', (backend) => {
       );
       return rows[0];
     })();
-    expect(job).toEqual({ name: EXPRESS_QUEUE, priority: 100 });
+    expect(job).toEqual({ name: expressQueueOf(name), priority: 100 });
     await worker.start({ workers: true });
     await eventually('all 61 records', () => order.length === 61);
     expect(order.indexOf('opt-out')).toBeLessThan(20);
+  });
+
+  it('keeps a flow’s opt-outs on its own express queue, untouched by processes that do not run the flow', async () => {
+    const handled: string[] = [];
+    const { name, producer } = flowPair({ handle: async () => new Map() });
+    await producer.start({ workers: false });
+    const other = createWorkQueue(store);
+    running.push(other);
+    other.defineFlow({
+      name: nextFlowName(),
+      direction: 'salesforce_to_responsys',
+      handle: async () => new Map(),
+    });
+    await other.start({ workers: true });
+    const { jobIds } = await producer.enqueue(name, {
+      objectType: 'Lead',
+      recordId: lead(70),
+      changeType: 'OPT_OUT',
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    const { rows } = await store.db.query<{ name: string; state: string }>(
+      'SELECT name, state::text FROM pgboss.job WHERE id = $1',
+      [jobIds[0]],
+    );
+    expect(rows[0]).toEqual({ name: expressQueueOf(name), state: 'created' });
+
+    const owner = createWorkQueue(store);
+    running.push(owner);
+    owner.defineFlow({
+      name,
+      direction: 'salesforce_to_responsys',
+      async handle(batch) {
+        handled.push(...batch.items.map((item) => item.recordId));
+        return new OutcomeCollector().rest(batch.items, { status: 'succeeded' }).outcomes;
+      },
+    });
+    await owner.start({ workers: true });
+    await eventually('the owner to handle it', () => handled.includes(lead(70)));
   });
 
   it('fetches higher-priority changes first within a flow queue', async () => {

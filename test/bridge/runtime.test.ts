@@ -122,6 +122,43 @@ describe('bridge runtime lifecycle', () => {
     }
   });
 
+  it('runs module hooks in order and lets configure adjust the configuration every part sees', async () => {
+    database = await createTestDatabase('runtime');
+    const calls: string[] = [];
+    const module = (name: string): BridgeModule => ({
+      name,
+      configure(config) {
+        calls.push(`${name}:configure`);
+        return { ...config, salesforce: { ...config.salesforce, loginUrl: `http://127.0.0.1:4010/${name}` } };
+      },
+      register(context) {
+        calls.push(`${name}:register:${context.config.salesforce.loginUrl}`);
+        context.onShutdown(() => void calls.push(`${name}:onShutdown`));
+      },
+      start: () => void calls.push(`${name}:start`),
+      stop: () => void calls.push(`${name}:stop`),
+    });
+    const bridge = await startBridge(testConfig({ DATABASE_URL: database.url }), {
+      modules: [module('sandbox'), module('flows')],
+      http: false,
+    });
+    expect(bridge.config.salesforce.loginUrl).toBe('http://127.0.0.1:4010/flows');
+    await bridge.stop();
+    await bridge.stop();
+    expect(calls).toEqual([
+      'sandbox:configure',
+      'flows:configure',
+      'sandbox:register:http://127.0.0.1:4010/flows',
+      'flows:register:http://127.0.0.1:4010/flows',
+      'sandbox:start',
+      'flows:start',
+      'flows:onShutdown',
+      'sandbox:onShutdown',
+      'flows:stop',
+      'sandbox:stop',
+    ]);
+  });
+
   it('cleans up after a module fails to register, and reports the module’s error', async () => {
     database = await createTestDatabase('runtime');
     const broken: BridgeModule = {

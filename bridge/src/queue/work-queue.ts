@@ -33,18 +33,23 @@ import {
 //   turned into a dead letter (attempts exhausted, or an error retrying cannot fix) — in one
 //   transaction with its sync-log lines. A bad record never fails its batch.
 // - Opt-outs jump the line twice over: they carry the highest priority in their flow's queue, and
-//   they go to a shared express queue with its own worker, so they never wait behind a long batch.
+//   they go to the flow's express queue with its own worker, so they never wait behind a long batch.
 // - Jobs lost to a crash or a timeout come back through pg-boss's own retry; after too many of those
 //   they land in a lost-jobs queue and become dead letters too. Delivery is at least once: handlers
 //   must be idempotent (merges and upserts on external ids are).
 // - Tasks: named, non-record jobs (reconciliations, "sync this campaign") run once cluster-wide, on
 //   demand or on a cron schedule.
 
-export const EXPRESS_QUEUE = 'bridge-express';
 export const LOST_JOBS_QUEUE = 'bridge-lost-jobs';
+const EXPRESS_SUFFIX = '-express';
+
+/** The express queue of a flow: its opt-outs, worked by their own worker. */
+export function expressQueueOf(flow: string): string {
+  return `${flow}${EXPRESS_SUFFIX}`;
+}
 const PGBOSS_SCHEMA = 'pgboss';
 const DEFAULT_LOST_RETRY_LIMIT = 10;
-const QUEUE_NAME = /^[a-z][a-z0-9-]{1,48}$/;
+const QUEUE_NAME = /^[a-z][a-z0-9-]{1,40}$/;
 
 export interface FlowDefinition {
   /** the flow's queue name, e.g. `f1-lead-to-program` */
@@ -60,7 +65,7 @@ export interface FlowDefinition {
   concurrency?: number;
   /** records that are "the same" for collapsing; default objectType:recordId */
   collapseKey?: (change: RecordChange) => string;
-  /** send opt-outs through the express queue (default true) */
+  /** send opt-outs through the flow's own express queue and worker (default true) */
   expressLane?: boolean;
 }
 
@@ -233,8 +238,11 @@ export class WorkQueue {
 
   private assertNewName(name: string): void {
     if (this.boss) throw new Error(`Flows and tasks are defined before the queue starts (${name})`);
-    if (!QUEUE_NAME.test(name) || name === EXPRESS_QUEUE || name === LOST_JOBS_QUEUE) {
-      throw new Error(`Invalid queue name "${name}": lower-case letters, digits and dashes, 2-49 characters`);
+    if (!QUEUE_NAME.test(name) || name.endsWith(EXPRESS_SUFFIX) || name.startsWith('bridge-')) {
+      throw new Error(
+        `Invalid queue name "${name}": lower-case letters, digits and dashes, 2-41 characters, ` +
+          `not starting with "bridge-" nor ending with "${EXPRESS_SUFFIX}"`,
+      );
     }
     if (this.flowsByName.has(name) || this.tasksByName.has(name))
       throw new Error(`Queue "${name}" is defined twice`);
@@ -277,9 +285,12 @@ export class WorkQueue {
       retentionMinutes: 30 * 24 * 60,
     };
     await boss.createQueue(LOST_JOBS_QUEUE, { name: LOST_JOBS_QUEUE, ...common, retryLimit: 3 });
-    await boss.createQueue(EXPRESS_QUEUE, { name: EXPRESS_QUEUE, ...common, deadLetter: LOST_JOBS_QUEUE });
     for (const flow of this.flowsByName.values()) {
       await boss.createQueue(flow.name, { name: flow.name, ...common, deadLetter: LOST_JOBS_QUEUE });
+      if (flow.expressLane) {
+        const express = expressQueueOf(flow.name);
+        await boss.createQueue(express, { name: express, ...common, deadLetter: LOST_JOBS_QUEUE });
+      }
     }
     for (const task of this.tasksByName.values()) {
       await boss.createQueue(task.name, {
@@ -298,24 +309,23 @@ export class WorkQueue {
   private async startWorkers(boss: PgBoss): Promise<void> {
     this.runningWorkers = true;
     const pollingIntervalSeconds = this.settings.pollIntervalMs / 1000;
-    const work = async (
-      queue: string,
-      batchSize: number,
-      handler: (jobs: Job[], queue: string) => Promise<void>,
-    ) => {
+    const work = async (queue: string, batchSize: number, handler: (jobs: Job[]) => Promise<void>) => {
       const id = await boss.work<unknown>(
         queue,
         { batchSize, includeMetadata: true, pollingIntervalSeconds },
-        (jobs: Job[]) => handler(jobs, queue),
+        (jobs: Job[]) => handler(jobs),
       );
       this.workerIds.set(queue, [...(this.workerIds.get(queue) ?? []), id]);
     };
     for (const flow of this.flowsByName.values()) {
       for (let n = 0; n < flow.concurrency; n += 1) {
-        await work(flow.name, flow.batchSize, (jobs, queue) => this.processJobs(jobs, queue));
+        await work(flow.name, flow.batchSize, (jobs) => this.processJobs(flow, flow.name, jobs));
+      }
+      if (flow.expressLane) {
+        const express = expressQueueOf(flow.name);
+        await work(express, flow.batchSize, (jobs) => this.processJobs(flow, express, jobs));
       }
     }
-    await work(EXPRESS_QUEUE, this.settings.batchSize, (jobs, queue) => this.processJobs(jobs, queue));
     await work(LOST_JOBS_QUEUE, 50, (jobs) => this.ingestLostJobs(jobs));
     for (const task of this.tasksByName.values()) {
       await work(task.name, 1, (jobs) => this.runTaskJob(task, jobs));
@@ -385,7 +395,12 @@ export class WorkQueue {
   // the flow's queue exists in the database even though its handler is not loaded here.
   private async producerStub(flowName: string): Promise<RegisteredFlow> {
     const queue = this.runningWorkers ? null : await this.requireBoss().getQueue(flowName);
-    if (!queue || queue.policy === 'stately' || flowName === EXPRESS_QUEUE || flowName === LOST_JOBS_QUEUE) {
+    if (
+      !queue ||
+      queue.policy === 'stately' ||
+      flowName.endsWith(EXPRESS_SUFFIX) ||
+      flowName.startsWith('bridge-')
+    ) {
       throw new BridgeError('NOT_FOUND', `No flow named "${flowName}" is installed`, {
         details: { flows: this.flowNames() },
       });
@@ -398,7 +413,7 @@ export class WorkQueue {
       maxAttempts: this.settings.maxAttempts,
       concurrency: 1,
       collapseKey: defaultCollapseKey,
-      expressLane: true,
+      expressLane: (await this.requireBoss().getQueue(expressQueueOf(flowName))) !== null,
     };
   }
 
@@ -410,7 +425,8 @@ export class WorkQueue {
     const boss = this.requireBoss();
     const now = this.clock.now().toISOString();
     const jobs = targets.map(({ flow, change }) => {
-      const queue = flow.expressLane && change.changeType === 'OPT_OUT' ? EXPRESS_QUEUE : flow.name;
+      const queue =
+        flow.expressLane && change.changeType === 'OPT_OUT' ? expressQueueOf(flow.name) : flow.name;
       const payload: QueuedChange = { flow: flow.name, queue, change, attempt: 0, firstQueuedAt: now };
       return this.jobInsert(
         queue,
@@ -469,33 +485,25 @@ export class WorkQueue {
 
   // ---------------------------------------------------------------- consuming
 
-  private async processJobs(jobs: Job[], queue: string): Promise<void> {
+  private async processJobs(flow: RegisteredFlow, queue: string, jobs: Job[]): Promise<void> {
     const startedAt = this.clock.now();
     const parsed: ParsedJob[] = [];
     const malformed: Array<{ job: Job; reason: string }> = [];
     for (const job of jobs) {
       const result = queuedChangeSchema.safeParse(job.data);
-      if (!result.success)
+      if (!result.success) {
         malformed.push({ job, reason: `malformed job payload: ${validationMessage(result.error)}` });
-      else if (!this.flowsByName.has(result.data.flow)) {
-        malformed.push({ job, reason: `no flow named "${result.data.flow}" is installed in this bridge` });
+      } else if (result.data.flow !== flow.name) {
+        malformed.push({
+          job,
+          reason: `a job of flow "${result.data.flow}" was queued for flow "${flow.name}"`,
+        });
       } else parsed.push({ job, payload: result.data });
     }
-
-    const byFlow = new Map<string, ParsedJob[]>();
-    for (const entry of parsed)
-      byFlow.set(entry.payload.flow, [...(byFlow.get(entry.payload.flow) ?? []), entry]);
-
-    const actions: ItemAction[] = [];
-    for (const [flowName, flowJobs] of byFlow) {
-      actions.push(...(await this.runFlow(this.flowsByName.get(flowName)!, flowJobs)));
-    }
+    const actions = parsed.length > 0 ? await this.runFlow(flow, parsed) : [];
     await this.applyOutcomes(queue, actions, malformed, startedAt);
-
-    const batchSize =
-      queue === EXPRESS_QUEUE ? this.settings.batchSize : this.flowsByName.get(queue)!.batchSize;
     // A full batch means more is waiting: fetch again at once rather than after the polling interval.
-    if (jobs.length >= batchSize && !this.stopping) {
+    if (jobs.length >= flow.batchSize && !this.stopping) {
       for (const id of this.workerIds.get(queue) ?? []) this.boss?.notifyWorker(id);
     }
   }
@@ -850,17 +858,8 @@ export class WorkQueue {
             details: { id: deadLetter.id },
           });
         }
-        const payload: QueuedChange = {
-          ...parsed.data,
-          queue: parsed.data.flow,
-          attempt: 0,
-          lastError: parsed.data.lastError ?? null,
-          change: { ...parsed.data.change, source: parsed.data.change.source },
-        };
-        const express =
-          payload.change.changeType === 'OPT_OUT' &&
-          this.flowsByName.get(payload.flow)?.expressLane !== false;
-        payload.queue = express ? EXPRESS_QUEUE : payload.flow;
+        // Back to the flow's main queue (it always exists); an opt-out still jumps ahead by priority.
+        const payload: QueuedChange = { ...parsed.data, queue: parsed.data.flow, attempt: 0 };
         jobs.push(this.jobInsert(payload.queue, payload, priorityOf(payload.change.changeType)));
       }
       if (jobs.length > 0) await boss.insert(jobs, { db: pgBossDb(tx) as PgBoss.Db });
@@ -887,10 +886,12 @@ export class WorkQueue {
     const counts = (await (boss as unknown as { countStates(): Promise<PgBoss.MonitorStates> }).countStates())
       .queues;
     const kinds = new Map<string, QueueStat['kind']>([
-      [EXPRESS_QUEUE, 'express'],
-      [LOST_JOBS_QUEUE, 'lost-jobs'],
-      ...[...this.flowsByName.keys()].map((name) => [name, 'flow'] as const),
+      ...[...this.flowsByName.values()].flatMap((flow) => [
+        [flow.name, 'flow'] as const,
+        ...(flow.expressLane ? [[expressQueueOf(flow.name), 'express'] as const] : []),
+      ]),
       ...[...this.tasksByName.keys()].map((name) => [name, 'task'] as const),
+      [LOST_JOBS_QUEUE, 'lost-jobs'],
     ]);
     const queues = [...kinds].map(([name, kind]) => {
       const state = counts[name];

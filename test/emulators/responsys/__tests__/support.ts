@@ -61,8 +61,6 @@ export async function client(emulator: ResponsysEmulator) {
   return { token, api };
 }
 
-export const envelope = (status: number, errorCode: string) => ({ status, errorCode });
-
 export type MergeAnswer = {
   recordData: { fieldNames: string[]; records: string[][]; mapTemplateName: null };
   mergeRule: Record<string, unknown>;

@@ -42,14 +42,14 @@ import {
 
 export const LOST_JOBS_QUEUE = 'bridge-lost-jobs';
 const EXPRESS_SUFFIX = '-express';
+const PGBOSS_SCHEMA = 'pgboss';
+const DEFAULT_LOST_RETRY_LIMIT = 10;
+const QUEUE_NAME = /^[a-z][a-z0-9-]{1,40}$/;
 
 /** The express queue of a flow: its opt-outs, worked by their own worker. */
 export function expressQueueOf(flow: string): string {
   return `${flow}${EXPRESS_SUFFIX}`;
 }
-const PGBOSS_SCHEMA = 'pgboss';
-const DEFAULT_LOST_RETRY_LIMIT = 10;
-const QUEUE_NAME = /^[a-z][a-z0-9-]{1,40}$/;
 
 export interface FlowDefinition {
   /** the flow's queue name, e.g. `f1-lead-to-program` */

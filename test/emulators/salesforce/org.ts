@@ -99,6 +99,8 @@ export class SalesforceOrg {
     this.limits = new OrgLimits(this.clock, { DailyApiRequests: options.dailyApiLimit });
     this.faults = new FaultPlan(options.seed);
     this.recordFaultRandom = seededRandom(options.seed + 1);
+    // Every publish counts, whether through the API or from the package's triggers.
+    this.events.subscribe(() => this.limits.consume('HourlyPublishedPlatformEvents'));
   }
 
   /** Seeds users, custom metadata records and (optionally) demo data into an empty org. */

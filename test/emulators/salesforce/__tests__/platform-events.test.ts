@@ -53,6 +53,8 @@ describe('publishing Responsys_Sync__e through REST', () => {
       },
     });
     expect(published[0]!.payload.CreatedDate).toMatch(/Z$/);
+    const limits = await conn.limits();
+    expect(limits.HourlyPublishedPlatformEvents).toEqual({ Max: 250_000, Remaining: 249_999 });
   });
 
   it('validates event fields and publishes nothing from a rolled-back allOrNone collection', async () => {

@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
-import { startBridge } from '../../app.js';
+import { startBridge, type RunningBridge } from '../../app.js';
 import { errorMessage } from '../../shared/errors.js';
 import { createLogger } from '../../shared/logger.js';
 import type { CliSession } from '../context.js';
 
 // `start`: runs the bridge until SIGTERM or SIGINT, then shuts down gracefully: intake stops, work in
-// flight finishes or returns to the queue within BRIDGE_SHUTDOWN_TIMEOUT_SECONDS, cursors are saved,
-// the store is closed. A second signal exits at once. An unhandled error is logged and also leads to
-// a graceful stop, with exit code 1.
+// flight finishes or returns to the queue within BRIDGE_SHUTDOWN_TIMEOUT_SECONDS, the store is
+// closed. A signal during startup stops the bridge as soon as it is up. A second signal exits at
+// once. An unhandled error is logged and also leads to a graceful stop, with exit code 1.
 
 const sandboxNotice =
   'sandbox mode: no Salesforce or Responsys credentials are configured, so the bridge runs against in-process ' +
@@ -25,47 +25,56 @@ export function registerStartCommand(program: Command, session: CliSession): voi
       if (config.mode === 'sandbox') logger.warn({ mode: 'sandbox' }, sandboxNotice);
       else logger.info({ mode: 'live', instance: config.instanceId }, 'starting the bridge in live mode');
 
-      const running = await startBridge(config, { modules: [...session.modules], logger });
+      let running: RunningBridge | undefined;
+      let stopRequested = false;
+      let releaseWait: () => void = () => undefined;
+      const stopped = new Promise<void>((resolve) => (releaseWait = resolve));
 
-      await new Promise<void>((resolve) => {
-        let stopping = false;
-        const onTerm = () => stop('SIGTERM', 0);
-        const onInt = () => stop('SIGINT', 0);
-        const onRejection = (reason: unknown) => {
-          logger.fatal({ err: reason }, `unhandled promise rejection: ${errorMessage(reason)}`);
-          stop('unhandled rejection', 1);
-        };
-        const onException = (error: Error) => {
-          logger.fatal({ err: error }, `uncaught exception: ${error.message}`);
-          stop('uncaught exception', 1);
-        };
-        function stop(reason: string, exitCode: number): void {
-          if (stopping) {
-            logger.warn(`${reason} again while stopping: exiting now`);
-            process.exit(1);
-          }
-          stopping = true;
-          session.exitCode = exitCode;
-          logger.info({ reason }, 'shutdown requested');
-          running
-            .stop()
-            .catch((error: unknown) => {
-              logger.error({ err: error }, `shutdown failed: ${errorMessage(error)}`);
-              session.exitCode = 1;
-            })
-            .finally(() => {
-              process.off('SIGTERM', onTerm);
-              process.off('SIGINT', onInt);
-              process.off('unhandledRejection', onRejection);
-              process.off('uncaughtException', onException);
-              resolve();
-            });
+      const stop = async () => {
+        try {
+          await running?.stop();
+        } catch (error) {
+          logger.error({ err: error }, `shutdown failed: ${errorMessage(error)}`);
+          session.exitCode = 1;
+        } finally {
+          releaseWait();
         }
-        process.on('SIGTERM', onTerm);
-        process.on('SIGINT', onInt);
-        process.on('unhandledRejection', onRejection);
-        process.on('uncaughtException', onException);
-      });
+      };
+      const requestStop = (reason: string, exitCode: number) => {
+        if (stopRequested) {
+          logger.warn(`${reason} again while stopping: exiting now`);
+          process.exit(1);
+        }
+        stopRequested = true;
+        session.exitCode = exitCode;
+        logger.info({ reason }, running ? 'shutdown requested' : 'shutdown requested during startup');
+        // During startup, the stop happens as soon as the bridge is up (below).
+        if (running) void stop();
+      };
+      const onTerm = () => requestStop('SIGTERM', 0);
+      const onInt = () => requestStop('SIGINT', 0);
+      const onRejection = (reason: unknown) => {
+        logger.fatal({ err: reason }, `unhandled promise rejection: ${errorMessage(reason)}`);
+        requestStop('unhandled rejection', 1);
+      };
+      const onException = (error: Error) => {
+        logger.fatal({ err: error }, `uncaught exception: ${error.message}`);
+        requestStop('uncaught exception', 1);
+      };
+      process.on('SIGTERM', onTerm);
+      process.on('SIGINT', onInt);
+      process.on('unhandledRejection', onRejection);
+      process.on('uncaughtException', onException);
+      try {
+        running = await startBridge(config, { modules: [...session.modules], logger });
+        if (stopRequested) void stop();
+        await stopped;
+      } finally {
+        process.off('SIGTERM', onTerm);
+        process.off('SIGINT', onInt);
+        process.off('unhandledRejection', onRejection);
+        process.off('uncaughtException', onException);
+      }
       // Everything is closed; if some stray timer or socket still holds the process, do not hang.
       setTimeout(() => {
         logger.warn('the process did not exit after shutdown; exiting');

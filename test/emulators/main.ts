@@ -44,10 +44,15 @@ const launchers: Launcher[] = [
 ];
 
 const running: RunningEmulator[] = [];
+let stopping: Promise<never> | undefined;
 
-async function stop(code: number): Promise<never> {
-  await Promise.allSettled(running.map((emulator) => emulator.close()));
-  process.exit(code);
+/** Closes every emulator once; a second Ctrl+C while closing does not cut it short. */
+function stop(code: number): Promise<never> {
+  stopping ??= (async () => {
+    await Promise.allSettled(running.map((emulator) => emulator.close()));
+    process.exit(code);
+  })();
+  return stopping;
 }
 
 try {
@@ -59,5 +64,5 @@ try {
 
 console.log(running.map((emulator) => emulator.describe()).join('\n\n'));
 console.log('\nPress Ctrl+C to stop.');
-process.once('SIGINT', () => void stop(0));
-process.once('SIGTERM', () => void stop(0));
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));

@@ -5,7 +5,7 @@ import { defaultAccountDefinition, seedDemoData } from './account/demo.js';
 import { CedExporter, resolveCedOptions } from './engagement/cedFiles.js';
 import type { EngagementEvent } from './engagement/events.js';
 import { RateLimiter } from './http/rateLimits.js';
-import { TokenRegistry } from './http/tokens.js';
+import { TokenRegistry } from './auth/tokens.js';
 import { NotificationHub, resolveNotificationOptions } from './notifications/hub.js';
 import {
   DEFAULT_MAX_PAYLOAD_BYTES,

@@ -39,7 +39,9 @@ describe('standalone emulator launcher', () => {
   });
 
   it('starts the Responsys emulator with demo data, prints its URLs and credentials, and stops cleanly on SIGTERM', async () => {
-    child = spawn(join(repoRoot, 'node_modules/.bin/tsx'), ['test/emulators/main.ts'], {
+    // Node with tsx's loader, as `npm run emulators` runs it, minus the tsx CLI's signal relay (which
+    // gives the process 30 ms to acknowledge a signal and SIGKILLs it on a busy machine).
+    child = spawn(process.execPath, ['--import', 'tsx', 'test/emulators/main.ts'], {
       cwd: repoRoot,
       env: {
         ...process.env,

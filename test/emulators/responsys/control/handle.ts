@@ -79,7 +79,7 @@ export class ResponsysControl {
   }
 
   findMember(recipient: RecipientRef, listName?: string): MemberRecord | undefined {
-    const member = this.lookup(this.list(listName), recipient);
+    const member = this.list(listName).findByRef(recipient);
     return member ? { ...member } : undefined;
   }
 
@@ -88,7 +88,7 @@ export class ResponsysControl {
     const parsed = profileUpdateSchema.safeParse(update);
     if (!parsed.success) throw new ControlRequestError(parsed.error.issues.map((i) => i.message).join('; '));
     const list = this.list(parsed.data.listName);
-    const member = this.lookup(list, parsed.data.recipient);
+    const member = list.findByRef(parsed.data.recipient);
     if (!member)
       throw new ControlRequestError(`No recipient ${JSON.stringify(parsed.data.recipient)} in ${list.name}`);
     const changes = new Map<string, string | null>();
@@ -120,12 +120,5 @@ export class ResponsysControl {
       : this.core.account.lists.values().next().value;
     if (!list) throw new ControlRequestError(`Unknown profile list ${listName}`);
     return list;
-  }
-
-  private lookup(list: ProfileList, recipient: RecipientRef): MemberRecord | undefined {
-    if (recipient.riid !== undefined) return list.find('RIID_', String(recipient.riid))[0];
-    if (recipient.customerId !== undefined) return list.find('CUSTOMER_ID_', recipient.customerId)[0];
-    if (recipient.email !== undefined) return list.find('EMAIL_ADDRESS_', recipient.email)[0];
-    return undefined;
   }
 }

@@ -19,13 +19,6 @@ export class EngagementRejected extends Error {
   }
 }
 
-function findRecipient(list: ProfileList, ref: EngagementInput['recipient']): MemberRecord | undefined {
-  if (ref.riid !== undefined) return list.find('RIID_', String(ref.riid))[0];
-  if (ref.customerId !== undefined) return list.find('CUSTOMER_ID_', ref.customerId)[0];
-  if (ref.email !== undefined) return list.find('EMAIL_ADDRESS_', ref.email)[0];
-  return undefined;
-}
-
 /**
  * Records engagement for existing recipients. All-or-nothing: one unknown recipient, list or campaign
  * rejects the whole batch with every problem listed, so a test never half-injects.
@@ -51,7 +44,7 @@ export function injectEngagement(core: ResponsysCore, inputs: EngagementInput[])
     const input = parsed.data;
     const list = input.listName ? account.lists.get(input.listName) : defaultList;
     if (!list) return void problems.push(`events[${i}]: unknown profile list ${input.listName}`);
-    const member = findRecipient(list, input.recipient);
+    const member = list.findByRef(input.recipient);
     if (!member) {
       return void problems.push(
         `events[${i}]: no recipient ${JSON.stringify(input.recipient)} in ${list.name}`,

@@ -7,7 +7,7 @@ import type { ResponsysCore } from '../core.js';
 import { listRoutes } from '../lists/routes.js';
 import { notificationRoutes } from '../notifications/routes.js';
 import { programRoutes } from '../programs/routes.js';
-import { authRoutes } from '../routes/auth.js';
+import { authRoutes } from '../auth/routes.js';
 import { supplementalTableRoutes } from '../supplemental/routes.js';
 import { addLatency, countCalls, renderServiceFault } from './route.js';
 import { errors, gatewayHeaders, sendError, sendNotFoundPage } from './wire.js';

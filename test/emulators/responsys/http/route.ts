@@ -2,7 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { ResponsysCore } from '../core.js';
 import type { Fault } from '../../shared/faults.js';
 import { apiFunctionFor } from './rateLimits.js';
-import type { IssuedToken } from './tokens.js';
+import type { IssuedToken } from '../auth/tokens.js';
 import { errors, JSON_UTF8, ResponsysError, sendError, sendJson } from './wire.js';
 
 export interface ApiCall {

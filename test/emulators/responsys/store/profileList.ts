@@ -136,6 +136,14 @@ export class ProfileList {
     return found;
   }
 
+  /** A recipient named by RIID, customer id or email, in that order of precedence (control API). */
+  findByRef(ref: { riid?: number | string; customerId?: string; email?: string }): MemberRecord | undefined {
+    if (ref.riid !== undefined) return this.find('RIID_', String(ref.riid))[0];
+    if (ref.customerId !== undefined) return this.find('CUSTOMER_ID_', ref.customerId)[0];
+    if (ref.email !== undefined) return this.find('EMAIL_ADDRESS_', ref.email)[0];
+    return undefined;
+  }
+
   /** Inserts a recipient with server-maintained columns filled in. */
   insert(
     riid: number,

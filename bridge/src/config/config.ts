@@ -22,6 +22,12 @@ export interface BridgeConfig {
     privateKeyFile?: string;
     apiVersion: string;
     bulkThreshold: number;
+    /** percent of the daily API allocation kept in reserve; below it, non-urgent work pauses */
+    apiReservePercent: number;
+    /** rebuild the Streaming API client after this long without a /meta/connect answer */
+    streamStallSeconds: number;
+    /** cron schedule of the SystemModstamp reconciliation, or undefined when off */
+    reconcileSchedule?: string;
   };
   responsys: {
     loginUrl?: string;

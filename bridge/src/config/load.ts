@@ -127,6 +127,10 @@ export function loadConfig(options: LoadConfigOptions = {}): BridgeConfig {
       privateKeyFile: str('SALESFORCE_PRIVATE_KEY_FILE') && resolve(cwd, str('SALESFORCE_PRIVATE_KEY_FILE')!),
       apiVersion: str('SALESFORCE_API_VERSION')!,
       bulkThreshold: num('SALESFORCE_BULK_THRESHOLD'),
+      apiReservePercent: num('SALESFORCE_API_RESERVE_PERCENT'),
+      streamStallSeconds: num('SALESFORCE_STREAM_STALL_SECONDS'),
+      reconcileSchedule:
+        str('SALESFORCE_RECONCILE_SCHEDULE') === 'off' ? undefined : str('SALESFORCE_RECONCILE_SCHEDULE'),
     },
     responsys: {
       loginUrl: str('RESPONSYS_LOGIN_URL'),

@@ -127,6 +127,32 @@ export const variables: VariableSpec[] = [
     parse: wholeNumber(200, 10_000_000),
   },
   {
+    name: 'SALESFORCE_API_RESERVE_PERCENT',
+    group: 'salesforce',
+    description:
+      'Share of the daily API allocation kept for people and other integrations: below it, non-urgent work pauses',
+    default: '10',
+    parse: wholeNumber(0, 90),
+  },
+  {
+    name: 'SALESFORCE_STREAM_STALL_SECONDS',
+    group: 'salesforce',
+    description:
+      'The Streaming API client is rebuilt when no /meta/connect answer arrived for this long (Salesforce answers every 110 s)',
+    default: '180',
+    parse: wholeNumber(5, 3600),
+  },
+  {
+    name: 'SALESFORCE_RECONCILE_SCHEDULE',
+    group: 'salesforce',
+    description:
+      'Cron schedule (UTC) of the SystemModstamp reconciliation that catches changes the stream missed; "off" disables it',
+    default: '*/30 * * * *',
+    parse: z
+      .string()
+      .regex(/^(off|(\S+\s+){4}\S+)$/, { error: 'must be a five-field cron expression or off' }),
+  },
+  {
     name: 'RESPONSYS_LOGIN_URL',
     group: 'responsys',
     description: 'Responsys login host (pod or global routing URL) or the emulator URL',

@@ -40,6 +40,10 @@ export class BridgeMetrics {
   private readonly batches: Histogram<'flow'>;
   private readonly leadership: Gauge<'lock'>;
   private readonly streamResets: Counter<'channel' | 'reason'>;
+  private readonly apiDailyUsed: Gauge<'service'>;
+  private readonly apiDailyLimit: Gauge<'service'>;
+  private readonly streamSubscribed: Gauge<'channel'>;
+  private readonly streamRebuilds: Counter<'channel' | 'reason'>;
   private queueStateSource: (() => Promise<QueueStateCounts>) | undefined;
   private queueStateCache: Promise<QueueStateCounts> | undefined;
 
@@ -147,6 +151,30 @@ export class BridgeMetrics {
       labelNames: ['channel', 'reason'],
       registers,
     });
+    this.apiDailyUsed = new Gauge({
+      name: `${PREFIX}api_daily_usage`,
+      help: 'API calls used in the rolling 24 hours, as the service last reported (Salesforce: Sforce-Limit-Info)',
+      labelNames: ['service'],
+      registers,
+    });
+    this.apiDailyLimit = new Gauge({
+      name: `${PREFIX}api_daily_limit`,
+      help: 'Daily API call allocation, as the service last reported',
+      labelNames: ['service'],
+      registers,
+    });
+    this.streamSubscribed = new Gauge({
+      name: `${PREFIX}stream_subscribed`,
+      help: 'Whether this process holds a live Streaming API subscription on the channel (1) or not (0)',
+      labelNames: ['channel'],
+      registers,
+    });
+    this.streamRebuilds = new Counter({
+      name: `${PREFIX}stream_client_rebuilds_total`,
+      help: 'Streaming API clients rebuilt with a fresh session (auth failure, stall, lost connection)',
+      labelNames: ['channel', 'reason'],
+      registers,
+    });
   }
 
   /** Where job and dead-letter counts come from (the queue runtime sets it). */
@@ -206,6 +234,19 @@ export class BridgeMetrics {
 
   streamReplayReset(labels: { channel: string; reason: string }): void {
     this.streamResets.inc(labels);
+  }
+
+  apiDailyUsage(labels: { service: ApiService; used: number; limit: number }): void {
+    this.apiDailyUsed.set({ service: labels.service }, labels.used);
+    this.apiDailyLimit.set({ service: labels.service }, labels.limit);
+  }
+
+  streamSubscriptionChanged(channel: string, subscribed: boolean): void {
+    this.streamSubscribed.set({ channel }, subscribed ? 1 : 0);
+  }
+
+  streamClientRebuilt(labels: { channel: string; reason: string }): void {
+    this.streamRebuilds.inc(labels);
   }
 
   async render(): Promise<{ contentType: string; body: string }> {

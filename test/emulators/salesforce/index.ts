@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Router } from 'express';
+import express, { type Router } from 'express';
 import { DEFAULT_USERS, type UserSeed } from './auth/directory.js';
 import { BulkJobs } from './bulk/jobs.js';
 import { convertLead, type LeadConvertRequest, type LeadConvertResult } from './data/lead-convert.js';
@@ -10,6 +10,9 @@ import type { AfterCommitListener, WriteContext } from './data/write-pipeline.js
 import { createApp } from './http/app.js';
 import { ADMIN_USER, defaultConnectedApp, SalesforceOrg, type ConnectedApp } from './org.js';
 import type { FieldValue } from './schema/types.js';
+import { streamingControlRouter } from './streaming/control-routes.js';
+import { startStreamingApi, type StreamingApi, type StreamingOptions } from './streaming/index.js';
+import { installPackageTriggers, type PackageTriggers } from './triggers/package-triggers.js';
 
 // The Salesforce emulator, in-process (tests start it on port 0) or standalone (test/emulators/main.ts).
 // See docs/emulators-salesforce.md for what it covers, its users and credentials, and the control API.
@@ -26,6 +29,8 @@ export type { CommittedTransaction, ActingUser, AfterCommitListener } from './da
 export type { RecordChange } from './data/store.js';
 export type { PublishedPlatformEvent } from './data/platform-events.js';
 export type { SalesforceOrg } from './org.js';
+export type { StreamingApi, StreamingOptions, StreamingState } from './streaming/index.js';
+export type { PackageTriggers } from './triggers/package-triggers.js';
 
 export interface SalesforceEmulatorOptions {
   /** Default 0 (tests); the standalone launcher uses 4010. */
@@ -41,8 +46,15 @@ export interface SalesforceEmulatorOptions {
   seed?: number;
   /** DailyApiRequests allocation (default 100,000). */
   dailyApiLimit?: number;
-  /** Streaming retention window (part 2: Streaming API), default 72 h. */
+  /** Streaming API retention window, default 72 h (high-volume platform events). */
   eventRetentionMs?: number;
+  /** Streaming API timing: long-poll hold (default 110 s; keep it short in tests) and reconnect grace. */
+  streaming?: StreamingOptions;
+  /**
+   * Model the package's Apex triggers (stamp Lead/Contact on save, publish Responsys_Sync__e after
+   * commit); default true when the package defines the event.
+   */
+  packageTriggers?: boolean;
   /** Session inactivity timeout, default 2 h (Salesforce's default). */
   sessionTimeoutMs?: number;
   connectedApp?: Partial<ConnectedApp>;
@@ -66,6 +78,10 @@ export interface SalesforceEmulator {
   /** Express router mounted before the REST API, for extensions (the CometD endpoint). */
   extensions: Router;
   eventRetentionMs: number;
+  /** The Streaming API (`/cometd/<version>`): state, retained events and forced failures. */
+  streaming: StreamingApi;
+  /** The model of the package's triggers, unless switched off. */
+  triggers: PackageTriggers | undefined;
   credentials: {
     loginUrl: string;
     clientId: string;
@@ -106,6 +122,10 @@ export async function startSalesforceEmulator(
   });
   org.bulk = new BulkJobs(org);
   const { app, extensions } = createApp(org, { latencyMs: options.latencyMs ?? 0 });
+  const eventRetentionMs = options.eventRetentionMs ?? 72 * 60 * 60 * 1000;
+  const streaming = startStreamingApi(org, extensions, { ...options.streaming, eventRetentionMs });
+  extensions.use('/__control/streaming', express.json(), streamingControlRouter(streaming));
+  const triggers = options.packageTriggers === false ? undefined : installPackageTriggers(org);
   const server = createServer(app);
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
@@ -132,7 +152,9 @@ export async function startSalesforceEmulator(
     org,
     server,
     extensions,
-    eventRetentionMs: options.eventRetentionMs ?? 72 * 60 * 60 * 1000,
+    eventRetentionMs,
+    streaming,
+    triggers,
     credentials: {
       loginUrl: org.url,
       clientId: connectedApp.clientId,
@@ -149,6 +171,8 @@ export async function startSalesforceEmulator(
     },
     async close() {
       await org.bulk.idle();
+      triggers?.uninstall();
+      streaming.close();
       server.closeAllConnections();
       await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
     },
@@ -198,6 +222,7 @@ export function describeSalesforceEmulatorForHumans(emulator: SalesforceEmulator
     ...credentials.users.map((u) => `  user ${u.username} / password ${u.password} (${u.role})`),
     `  connected app: client id ${credentials.clientId}, client secret ${credentials.clientSecret}`,
     `  JWT bearer: sign with ${credentials.privateKeyFile} (TEST-ONLY key); aud ${credentials.loginUrl} or https://login.salesforce.com`,
-    `  control API: ${emulator.url}/__control/state (reset, faults, sessions/expire, clock, leads/:id/convert, records, query)`,
+    `  Streaming API: ${emulator.url}/cometd/62.0 (CometD long-polling, replay; channel /event/Responsys_Sync__e)`,
+    `  control API: ${emulator.url}/__control/state (reset, faults, sessions/expire, clock, leads/:id/convert, records, query, streaming)`,
   ].join('\n');
 }

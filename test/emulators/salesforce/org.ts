@@ -76,6 +76,7 @@ export class SalesforceOrg {
   readonly faults: FaultPlan;
   bulk!: BulkJobs;
   private recordFaultRandom: Random;
+  private readonly resetListeners = new Set<() => void>();
   orgId = '';
   adminUserId = '';
   /** Login and instance URL, known once the server listens. */
@@ -160,6 +161,13 @@ export class SalesforceOrg {
     this.clock.reset();
     if (options.clearSessions) this.sessions.clear();
     this.seed(options.demoData ?? this.options.demoData);
+    for (const listener of this.resetListeners) listener();
+  }
+
+  /** Called after every reset (the Streaming API forgets its retained events). */
+  onReset(listener: () => void): () => void {
+    this.resetListeners.add(listener);
+    return () => this.resetListeners.delete(listener);
   }
 
   /** A record-level fault (lock error) drawn at `rate`, as injected by the fault plan. */

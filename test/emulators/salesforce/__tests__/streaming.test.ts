@@ -127,6 +127,71 @@ describe('live events', () => {
   });
 });
 
+describe('publishing through the API', () => {
+  it('delivers events published through sObject Collections and composite, each answered with an e01 id and OPERATION_ENQUEUED', async () => {
+    const subscriber = await listen(bridge);
+    const event = (changeType: string) => ({
+      attributes: { type: 'Responsys_Sync__e' },
+      Object_Type__c: 'Contact',
+      Record_Id__c: '003000000000001AAA',
+      Change_Type__c: changeType,
+    });
+    const collection = await api<
+      Array<{ id: string; success: boolean; errors: Array<{ statusCode: string; message: string }> }>
+    >(emulator, rep.accessToken!, 'POST', '/composite/sobjects', {
+      allOrNone: false,
+      records: [event('CREATE'), event('UPDATE')],
+    });
+    expect(collection.body).toEqual([
+      {
+        id: expect.stringMatching(/^e01[0-9A-Za-z]{15}$/),
+        success: true,
+        errors: [{ statusCode: 'OPERATION_ENQUEUED', message: expect.any(String), fields: [] }],
+      },
+      expect.objectContaining({ success: true }),
+    ]);
+    const { attributes: _attributes, ...body } = event('OPT_IN');
+    const composite = await api<{ compositeResponse: Array<{ httpStatusCode: number }> }>(
+      emulator,
+      rep.accessToken!,
+      'POST',
+      '/composite',
+      {
+        allOrNone: true,
+        compositeRequest: [
+          {
+            method: 'POST',
+            url: '/services/data/v62.0/sobjects/Responsys_Sync__e',
+            referenceId: 'event',
+            body,
+          },
+        ],
+      },
+    );
+    expect(composite.body.compositeResponse[0]!.httpStatusCode).toBe(201);
+    const events = await subscriber.waitForEvents(3);
+    expect(events.map((e) => e.payload.Change_Type__c)).toEqual(['CREATE', 'UPDATE', 'OPT_IN']);
+    expect(events.map((e) => e.event.EventUuid)).toEqual([
+      collection.body[0]!.errors[0]!.message,
+      collection.body[1]!.errors[0]!.message,
+      expect.any(String),
+    ]);
+  });
+
+  it('stops delivering to a cancelled subscription', async () => {
+    const subscriber = await listen(bridge);
+    await publish('CREATE');
+    await subscriber.waitForEvents(1);
+    subscriber.subscription.cancel();
+    await waitFor('the unsubscribe', () =>
+      emulator.streaming.state().clients.every((c) => !c.channels.includes(SYNC_CHANNEL)),
+    );
+    await publish('UPDATE');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(subscriber.events).toHaveLength(1);
+  });
+});
+
 describe('replay', () => {
   it('replays the retained events after a stored replay id, then live ones', async () => {
     const first = await listen(bridge);

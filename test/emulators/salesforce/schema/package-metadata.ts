@@ -498,7 +498,8 @@ export function loadPackageMetadata(forceAppDir: string): PackageMetadata {
   const customMetadataRecords: CustomMetadataRecord[] = [];
   const permissionSets: PermissionSetDef[] = [];
   const customPermissions: CustomPermissionDef[] = [];
-  const prefixCounters = { custom: 0, metadata: 0, event: 0 };
+  // Event ids answer publishes as e01... on Salesforce (salesforce-api.md section 3).
+  const prefixCounters = { custom: 0, metadata: 0, event: 1 };
   const nextPrefix = (kind: keyof typeof prefixCounters, letter: string) =>
     `${letter}0${BASE62[prefixCounters[kind]++ % 62]}`;
 

@@ -1,5 +1,6 @@
 import type { BridgeModule } from './module.js';
+import { responsysModule } from './responsys/module.js';
 
 // The modules installed in this bridge, in the order their hooks run. Connectors come before the
 // flows that use their services. Each entry is `import { xModule } from './x/module.js'`.
-export const installedModules: BridgeModule[] = [];
+export const installedModules: BridgeModule[] = [responsysModule];

@@ -36,6 +36,15 @@ export interface BridgeConfig {
     profileList?: string;
     profileListFolder?: string;
     eventFiles?: EventFilesLocation;
+    tokenRefreshMinutes: number;
+    requestTimeoutSeconds: number;
+    maxAttempts: number;
+    rateLimitPercent: number;
+    concurrency: number;
+  };
+  mapping: {
+    /** how often Responsys_Field_Map__mdt is read again */
+    refreshSeconds: number;
   };
   store: {
     /** set: a PostgreSQL server; unset: the embedded store in dataDir */

@@ -139,7 +139,13 @@ export function loadConfig(options: LoadConfigOptions = {}): BridgeConfig {
       profileList: str('RESPONSYS_PROFILE_LIST'),
       profileListFolder: str('RESPONSYS_PROFILE_LIST_FOLDER'),
       eventFiles,
+      tokenRefreshMinutes: num('RESPONSYS_TOKEN_REFRESH_MINUTES'),
+      requestTimeoutSeconds: num('RESPONSYS_REQUEST_TIMEOUT_SECONDS'),
+      maxAttempts: num('RESPONSYS_MAX_ATTEMPTS'),
+      rateLimitPercent: num('RESPONSYS_RATE_LIMIT_PERCENT'),
+      concurrency: num('RESPONSYS_CONCURRENCY'),
     },
+    mapping: { refreshSeconds: num('BRIDGE_FIELD_MAP_REFRESH_SECONDS') },
     store: { databaseUrl: str('DATABASE_URL'), dataDir, poolSize: num('DATABASE_POOL_SIZE') },
     http: {
       host: str('BRIDGE_HOST')!,

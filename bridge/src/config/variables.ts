@@ -191,6 +191,50 @@ export const variables: VariableSpec[] = [
     parse: text(2048),
   },
   {
+    name: 'RESPONSYS_TOKEN_REFRESH_MINUTES',
+    group: 'responsys',
+    description:
+      'Refresh the Responsys token once it is this old (its lifetime is 2-3 hours, unconfirmed; keep a margin)',
+    default: '90',
+    parse: wholeNumber(5, 170),
+  },
+  {
+    name: 'RESPONSYS_REQUEST_TIMEOUT_SECONDS',
+    group: 'responsys',
+    description: 'How long one Responsys call may take before it counts as failed',
+    default: '30',
+    parse: wholeNumber(1, 600),
+  },
+  {
+    name: 'RESPONSYS_MAX_ATTEMPTS',
+    group: 'responsys',
+    description: 'Attempts of one Responsys call after 5xx answers, timeouts or dropped connections',
+    default: '4',
+    parse: wholeNumber(1, 10),
+  },
+  {
+    name: 'RESPONSYS_RATE_LIMIT_PERCENT',
+    group: 'responsys',
+    description:
+      "Share of each per-function Responsys rate limit this process uses (lower it when other processes share the account's limits)",
+    default: '100',
+    parse: wholeNumber(1, 100),
+  },
+  {
+    name: 'RESPONSYS_CONCURRENCY',
+    group: 'responsys',
+    description: 'Responsys calls (of up to 200 records each) one batch operation sends at once',
+    default: '4',
+    parse: wholeNumber(1, 16),
+  },
+  {
+    name: 'BRIDGE_FIELD_MAP_REFRESH_SECONDS',
+    group: 'salesforce',
+    description: 'How often the field mappings (Responsys_Field_Map__mdt) are read again from Salesforce',
+    default: '300',
+    parse: wholeNumber(10, 86_400),
+  },
+  {
     name: 'DATABASE_URL',
     group: 'store',
     description: 'PostgreSQL server; when unset, the embedded store in BRIDGE_DATA_DIR is used',

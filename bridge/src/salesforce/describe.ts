@@ -19,6 +19,7 @@ export interface FieldDescription {
   referenceTo: string[];
   /** active picklist values (API names) */
   picklistValues: string[];
+  restrictedPicklist: boolean;
 }
 
 export interface ObjectDescription {
@@ -71,6 +72,7 @@ function toDescription(result: DescribeSObjectResult): ObjectDescription {
       picklistValues: (field.picklistValues ?? [])
         .filter((value) => value.active)
         .map((value) => value.value),
+      restrictedPicklist: field.restrictedPicklist === true,
     })),
   };
 }

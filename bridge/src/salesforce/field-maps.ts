@@ -1,26 +1,10 @@
+import type { FieldMapRecord, FieldMapSource, SalesforceFieldInfo } from '../mapping/field-map.js';
 import type { SalesforceClient } from './client.js';
-import type { FieldDescription } from './describe.js';
+import { SalesforceApiError } from './errors.js';
 
 // Where the mapping engine gets its configuration: the admins' Responsys_Field_Map__mdt records
 // (one SOQL query; custom metadata is read like any object) and the fields of the mapped objects
 // (describe, cached), so a map naming a field the object lacks is reported by record name.
-
-/** One Responsys_Field_Map__mdt record, as admins see it in Setup. */
-export interface FieldMapRecord {
-  /** DeveloperName: how errors name the record */
-  name: string;
-  label: string;
-  /** Lead | Contact */
-  object: string;
-  salesforceField: string;
-  responsysColumn: string;
-  /** PROFILE_LIST or a PET name */
-  target: string;
-  /** Outbound | Inbound | Both */
-  direction: string;
-  transform: string | null;
-  active: boolean;
-}
 
 const FIELD_MAP_SOQL =
   'SELECT DeveloperName, MasterLabel, Object__c, Salesforce_Field__c, Responsys_Column__c, Target__c, ' +
@@ -28,7 +12,7 @@ const FIELD_MAP_SOQL =
 
 const text = (value: unknown): string => (typeof value === 'string' ? value.trim() : '');
 
-export class SalesforceFieldMapSource {
+export class SalesforceFieldMapSource implements FieldMapSource {
   constructor(private readonly client: SalesforceClient) {}
 
   /** Every field map record, active or not (the engine decides what an inactive one means). */
@@ -47,8 +31,13 @@ export class SalesforceFieldMapSource {
     }));
   }
 
-  /** The object's fields (name, type, length, updateable, relationship, picklist values). */
-  async describeFields(objectType: string): Promise<FieldDescription[]> {
-    return (await this.client.describe(objectType)).fields;
+  /** The object's fields (name, type, length, updateable, relationship, picklist values); undefined when it does not exist. */
+  async describeFields(objectType: string): Promise<SalesforceFieldInfo[] | undefined> {
+    try {
+      return (await this.client.describe(objectType)).fields;
+    } catch (error) {
+      if (error instanceof SalesforceApiError && error.code === 'NOT_FOUND') return undefined;
+      throw error;
+    }
   }
 }

@@ -11,14 +11,13 @@ import {
 import { STREAMING_LEASE, StreamingSubscriber, type SubscriptionStatus } from './streaming/subscriber.js';
 
 // The Salesforce connector as a bridge module: the client every other part uses (service
-// `salesforce`), the field-map source for the mapping engine (`salesforceFieldMaps`), the Streaming
+// `salesforce`), the field-map source for the mapping engine (`fieldMapSource`), the Streaming
 // API subscriber run by the leader only (`salesforceStreaming`), the reconciliation task, readiness
 // checks, and GET /api/v1/salesforce for the connector's state.
 
 declare module '../module.js' {
   interface BridgeServices {
     salesforce: SalesforceClient;
-    salesforceFieldMaps: SalesforceFieldMapSource;
     salesforceStreaming: StreamingSubscriber;
     salesforceReconciler: SalesforceChangeReconciler;
   }
@@ -45,6 +44,13 @@ export function createSalesforceModule(options: SalesforceModuleOptions = {}): B
     name: 'salesforce',
     register(context) {
       const { config, logger, metrics, clock, store, queue } = context;
+      if (!config.salesforce.loginUrl) {
+        // Live mode requires it and sandbox mode fills it in: only a partial setup gets here.
+        const reason = 'SALESFORCE_LOGIN_URL is not set';
+        logger.error(`Salesforce connector not started: ${reason}`);
+        context.readiness.add('salesforce', () => ({ ok: false, detail: reason }));
+        return;
+      }
       const client = new SalesforceClient({
         settings: config.salesforce,
         logger,
@@ -53,7 +59,8 @@ export function createSalesforceModule(options: SalesforceModuleOptions = {}): B
         ...options.client,
       });
       context.services.provide('salesforce', client);
-      context.services.provide('salesforceFieldMaps', new SalesforceFieldMapSource(client));
+      // The mapping engine reads the admins' field maps through this (see mapping/module.ts).
+      context.services.provide('fieldMapSource', new SalesforceFieldMapSource(client));
 
       const reconciler = new SalesforceChangeReconciler({
         client,
@@ -113,6 +120,7 @@ export function createSalesforceModule(options: SalesforceModuleOptions = {}): B
       context.onShutdown(() => subscriber.stop());
     },
     start(context) {
+      if (!context.services.has('salesforceStreaming')) return;
       const subscriber = context.services.get('salesforceStreaming');
       const handle = context.leadership.campaign(STREAMING_LEASE, {
         onElected: () => subscriber.start(),

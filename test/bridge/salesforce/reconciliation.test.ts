@@ -178,7 +178,7 @@ describe('the field-map source for the mapping engine', () => {
   it('describes an object once and serves the fields from its cache', async () => {
     const client = emulatorClient(emulator);
     const source = new SalesforceFieldMapSource(client);
-    const fields = await source.describeFields('Lead');
+    const fields = (await source.describeFields('Lead'))!;
     await source.describeFields('Lead');
     expect(fields.find((field) => field.name === 'Email')).toMatchObject({ type: 'email', updateable: true });
     expect(fields.find((field) => field.name === 'Responsys_RIID__c')).toMatchObject({
@@ -187,5 +187,10 @@ describe('the field-map source for the mapping engine', () => {
     });
     expect(fields.find((field) => field.name === 'LeadSource')?.picklistValues).toContain('Web');
     expect(await apiCalls(client, 'describe')).toBe(1);
+  });
+
+  it('answers undefined for an object the org does not have, so the engine can name the bad record', async () => {
+    const source = new SalesforceFieldMapSource(emulatorClient(emulator));
+    await expect(source.describeFields('Leed')).resolves.toBeUndefined();
   });
 });

@@ -42,6 +42,32 @@ export interface BridgeConfig {
     rateLimitPercent: number;
     concurrency: number;
   };
+  /** the flows from Responsys to Salesforce (F2 engagement, F5 lead status, F7 opt-outs in) */
+  inbound: {
+    eventFiles: {
+      pollSeconds: number;
+      afterRead: 'move' | 'keep' | 'delete';
+      readyMarkers: 'auto' | 'required' | 'off';
+      settleSeconds: number;
+      privateKeyFile?: string;
+      hostKey?: string;
+    };
+    /** HTTP Basic credentials Event Notification callbacks present; unset: the receiver refuses them */
+    callbacks: { username?: string; password?: string };
+    /** CED OPT_IN SOURCE values that count as the person's own opt-in */
+    optInSources: string[];
+    engagement: {
+      opens: 'record' | 'count';
+      scoreWeights: Record<string, number>;
+      scoreHalfLifeDays: number;
+      retentionDays: number;
+      purgeSchedule?: string;
+      batchSize: number;
+    };
+    /** Lead statuses from least to most advanced; unset: the picklist order */
+    leadStatusOrder?: string[];
+    optOutReconcileSchedule?: string;
+  };
   mapping: {
     /** how often Responsys_Field_Map__mdt is read again */
     refreshSeconds: number;
@@ -80,3 +106,7 @@ export interface BridgeConfig {
 
 /** The admin token used in sandbox mode when BRIDGE_ADMIN_TOKEN is unset (documented, not secret). */
 export const SANDBOX_ADMIN_TOKEN = 'sandbox-admin-token';
+
+/** Event Notification callback credentials in sandbox mode when unset (documented, not secret). */
+export const SANDBOX_CALLBACK_USERNAME = 'responsys-callback';
+export const SANDBOX_CALLBACK_PASSWORD = 'sandbox-callback-password';

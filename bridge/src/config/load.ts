@@ -6,6 +6,8 @@ import { BridgeError } from '../shared/errors.js';
 import { registerSecret } from '../shared/redaction.js';
 import {
   SANDBOX_ADMIN_TOKEN,
+  SANDBOX_CALLBACK_PASSWORD,
+  SANDBOX_CALLBACK_USERNAME,
   type BridgeConfig,
   type EventFilesLocation,
   type SalesforceAuth,
@@ -93,6 +95,21 @@ export function loadConfig(options: LoadConfigOptions = {}): BridgeConfig {
     });
   }
 
+  const callbackUserSet = sources.RESPONSYS_CALLBACK_USERNAME !== 'unset';
+  if (callbackUserSet !== (sources.RESPONSYS_CALLBACK_PASSWORD !== 'unset')) {
+    problems.push({
+      variable: callbackUserSet ? 'RESPONSYS_CALLBACK_PASSWORD' : 'RESPONSYS_CALLBACK_USERNAME',
+      message: 'must be set together with the other callback credential',
+    });
+  }
+  const keyFile = str('RESPONSYS_EVENT_FILES_PRIVATE_KEY_FILE');
+  if (keyFile && !existsSync(resolve(cwd, keyFile))) {
+    problems.push({
+      variable: 'RESPONSYS_EVENT_FILES_PRIVATE_KEY_FILE',
+      message: `must be a readable key file (${resolve(cwd, keyFile)} does not exist)`,
+    });
+  }
+
   if (num('BRIDGE_QUEUE_RETRY_MAX_SECONDS') < num('BRIDGE_QUEUE_RETRY_BASE_SECONDS')) {
     problems.push({
       variable: 'BRIDGE_QUEUE_RETRY_MAX_SECONDS',
@@ -144,6 +161,40 @@ export function loadConfig(options: LoadConfigOptions = {}): BridgeConfig {
       maxAttempts: num('RESPONSYS_MAX_ATTEMPTS'),
       rateLimitPercent: num('RESPONSYS_RATE_LIMIT_PERCENT'),
       concurrency: num('RESPONSYS_CONCURRENCY'),
+    },
+    inbound: {
+      eventFiles: {
+        pollSeconds: num('RESPONSYS_EVENT_FILES_POLL_SECONDS'),
+        afterRead:
+          values.RESPONSYS_EVENT_FILES_AFTER_READ as BridgeConfig['inbound']['eventFiles']['afterRead'],
+        readyMarkers: values.RESPONSYS_EVENT_FILES_READY_MARKERS as 'auto' | 'required' | 'off',
+        settleSeconds: num('RESPONSYS_EVENT_FILES_SETTLE_SECONDS'),
+        privateKeyFile:
+          str('RESPONSYS_EVENT_FILES_PRIVATE_KEY_FILE') &&
+          resolve(cwd, str('RESPONSYS_EVENT_FILES_PRIVATE_KEY_FILE')!),
+        hostKey: str('RESPONSYS_EVENT_FILES_HOST_KEY'),
+      },
+      callbacks:
+        mode === 'sandbox' && !str('RESPONSYS_CALLBACK_USERNAME') && !str('RESPONSYS_CALLBACK_PASSWORD')
+          ? { username: SANDBOX_CALLBACK_USERNAME, password: SANDBOX_CALLBACK_PASSWORD }
+          : { username: str('RESPONSYS_CALLBACK_USERNAME'), password: str('RESPONSYS_CALLBACK_PASSWORD') },
+      optInSources: values.RESPONSYS_OPT_IN_SOURCES as string[],
+      engagement: {
+        opens: values.BRIDGE_ENGAGEMENT_OPENS as 'record' | 'count',
+        scoreWeights: values.BRIDGE_ENGAGEMENT_SCORE_WEIGHTS as Record<string, number>,
+        scoreHalfLifeDays: num('BRIDGE_ENGAGEMENT_SCORE_HALF_LIFE_DAYS'),
+        retentionDays: num('BRIDGE_ENGAGEMENT_RETENTION_DAYS'),
+        purgeSchedule:
+          str('BRIDGE_ENGAGEMENT_PURGE_SCHEDULE') === 'off'
+            ? undefined
+            : str('BRIDGE_ENGAGEMENT_PURGE_SCHEDULE'),
+        batchSize: num('BRIDGE_ENGAGEMENT_BATCH_SIZE'),
+      },
+      leadStatusOrder: values.BRIDGE_LEAD_STATUS_ORDER as string[] | undefined,
+      optOutReconcileSchedule:
+        str('BRIDGE_OPT_OUT_RECONCILE_SCHEDULE') === 'off'
+          ? undefined
+          : str('BRIDGE_OPT_OUT_RECONCILE_SCHEDULE'),
     },
     mapping: { refreshSeconds: num('BRIDGE_FIELD_MAP_REFRESH_SECONDS') },
     store: { databaseUrl: str('DATABASE_URL'), dataDir, poolSize: num('DATABASE_POOL_SIZE') },

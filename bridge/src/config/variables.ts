@@ -10,7 +10,7 @@ export interface VariableSpec {
   /** The default as documented; absent when the variable has none. */
   default?: string;
   secret?: boolean;
-  group: 'salesforce' | 'responsys' | 'store' | 'http' | 'queue' | 'operations';
+  group: 'salesforce' | 'responsys' | 'store' | 'http' | 'queue' | 'operations' | 'flows';
   /** Parses the raw string (already trimmed and non-empty). Throws a message on bad input. */
   parse: z.ZodType;
 }
@@ -59,6 +59,20 @@ const postgresUrl = z.string().refine(
   },
   { error: 'must be a PostgreSQL URL such as postgres://user:password@host:5432/database' },
 );
+
+/** Event_Type__c values of Responsys_Engagement__c (DESIGN.md section 3). */
+const engagementEventTypes = [
+  'Sent',
+  'Opened',
+  'Clicked',
+  'Converted',
+  'Bounced',
+  'Skipped',
+  'Failed',
+  'Complained',
+  'Opted_Out',
+  'Opted_In',
+];
 
 const text = (max = 255) => z.string().max(max, { error: `must be at most ${max} characters` });
 
@@ -189,6 +203,78 @@ export const variables: VariableSpec[] = [
     description:
       'Where Contact Event Data export files are read: sftp://user:pass@host:port/path or a local directory',
     parse: text(2048),
+  },
+  {
+    name: 'RESPONSYS_EVENT_FILES_POLL_SECONDS',
+    group: 'responsys',
+    description: 'How often the export folder is checked for new files',
+    default: '60',
+    parse: wholeNumber(1, 86_400),
+  },
+  {
+    name: 'RESPONSYS_EVENT_FILES_AFTER_READ',
+    group: 'responsys',
+    description: 'What happens to a file read completely: move (to processed/), keep, or delete',
+    default: 'move',
+    parse: z.enum(['move', 'keep', 'delete'], { error: 'must be one of move, keep, delete' }),
+  },
+  {
+    name: 'RESPONSYS_EVENT_FILES_READY_MARKERS',
+    group: 'responsys',
+    description:
+      'auto: read a file once its .ready marker exists when the folder uses markers, else once it settled; required; off',
+    default: 'auto',
+    parse: z.enum(['auto', 'required', 'off'], { error: 'must be one of auto, required, off' }),
+  },
+  {
+    name: 'RESPONSYS_EVENT_FILES_SETTLE_SECONDS',
+    group: 'responsys',
+    description: 'Without .ready markers, a file is read once it has not changed for this long',
+    default: '10',
+    parse: wholeNumber(0, 3_600),
+  },
+  {
+    name: 'RESPONSYS_EVENT_FILES_PRIVATE_KEY_FILE',
+    group: 'responsys',
+    description: 'SSH private key for SFTP key authentication (Responsys-hosted SFTP uses keys)',
+    parse: text(1024),
+  },
+  {
+    name: 'RESPONSYS_EVENT_FILES_HOST_KEY',
+    group: 'responsys',
+    description:
+      "The SFTP server's host key fingerprint (SHA256:...); a server presenting another key is refused",
+    parse: z.string().regex(/^(SHA256:)?[A-Za-z0-9+/]{43}=?$/, {
+      error: 'must be a SHA256 fingerprint as ssh-keygen -lf prints it (SHA256:...)',
+    }),
+  },
+  {
+    name: 'RESPONSYS_CALLBACK_USERNAME',
+    group: 'responsys',
+    description:
+      'HTTP Basic user Responsys Event Notification callbacks must present (sandbox: responsys-callback)',
+    parse: text(100),
+  },
+  {
+    name: 'RESPONSYS_CALLBACK_PASSWORD',
+    group: 'responsys',
+    description:
+      'HTTP Basic password of the callbacks, at least 16 characters (sandbox: sandbox-callback-password)',
+    secret: true,
+    parse: z.string().min(16, { error: 'must be at least 16 characters' }).max(200),
+  },
+  {
+    name: 'RESPONSYS_OPT_IN_SOURCES',
+    group: 'responsys',
+    description:
+      'SOURCE values of Contact Event Data OPT_IN rows that show the person opted in themselves (comma-separated)',
+    default: 'FORM,LINK',
+    parse: z
+      .string()
+      .regex(/^\s*[A-Za-z0-9_ -]+(\s*,\s*[A-Za-z0-9_ -]+)*\s*$/, {
+        error: 'must be a comma-separated list of SOURCE values',
+      })
+      .transform((value) => value.split(',').map((item) => item.trim().toUpperCase())),
   },
   {
     name: 'RESPONSYS_TOKEN_REFRESH_MINUTES',
@@ -387,6 +473,92 @@ export const variables: VariableSpec[] = [
     description: 'Include Node process metrics (CPU, memory, event loop) in /metrics',
     default: 'true',
     parse: booleanFlag,
+  },
+  {
+    name: 'BRIDGE_ENGAGEMENT_OPENS',
+    group: 'flows',
+    description:
+      'record: every open becomes an engagement record; count: opens only update the summary fields',
+    default: 'record',
+    parse: z.enum(['record', 'count'], { error: 'must be record or count' }),
+  },
+  {
+    name: 'BRIDGE_ENGAGEMENT_SCORE_WEIGHTS',
+    group: 'flows',
+    description:
+      'Points per event type for the engagement score (Type=points, comma-separated; unlisted types count 0)',
+    default: 'Opened=1,Clicked=5,Converted=20,Complained=-10,Opted_Out=-10',
+    parse: z.string().transform((value, ctx) => {
+      const weights: Record<string, number> = {};
+      for (const part of value.split(',')) {
+        const match = /^\s*([A-Za-z_]+)\s*=\s*(-?\d+(?:\.\d+)?)\s*$/.exec(part);
+        if (!match || !engagementEventTypes.includes(match[1]!)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `must be Type=points pairs with types among ${engagementEventTypes.join(', ')}`,
+          });
+          return z.NEVER;
+        }
+        weights[match[1]!] = Number(match[2]);
+      }
+      return weights;
+    }),
+  },
+  {
+    name: 'BRIDGE_ENGAGEMENT_SCORE_HALF_LIFE_DAYS',
+    group: 'flows',
+    description: 'Days after which an event counts half in the engagement score (0: points never decay)',
+    default: '30',
+    parse: wholeNumber(0, 3_650),
+  },
+  {
+    name: 'BRIDGE_ENGAGEMENT_RETENTION_DAYS',
+    group: 'flows',
+    description: 'Engagement records older than this are purged by the scheduled purge (0: kept forever)',
+    default: '730',
+    parse: wholeNumber(0, 36_500),
+  },
+  {
+    name: 'BRIDGE_ENGAGEMENT_PURGE_SCHEDULE',
+    group: 'flows',
+    description: 'Cron schedule (UTC) of the engagement retention purge; "off" disables it',
+    default: '30 2 * * *',
+    parse: z
+      .string()
+      .regex(/^(off|(\S+\s+){4}\S+)$/, { error: 'must be a five-field cron expression or off' }),
+  },
+  {
+    name: 'BRIDGE_ENGAGEMENT_BATCH_SIZE',
+    group: 'flows',
+    description:
+      'Engagement events written to Salesforce per batch (one upsert and one summary update per batch; Bulk API 2.0 above SALESFORCE_BULK_THRESHOLD)',
+    default: '10000',
+    parse: wholeNumber(1, 100_000),
+  },
+  {
+    name: 'BRIDGE_LEAD_STATUS_ORDER',
+    group: 'flows',
+    description:
+      'Lead statuses from least to most advanced (comma-separated); a status rule never moves a Lead backwards (default: the Lead Status picklist order)',
+    parse: z
+      .string()
+      .max(4000)
+      .transform((value) =>
+        value
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean),
+      ),
+  },
+  {
+    name: 'BRIDGE_OPT_OUT_RECONCILE_SCHEDULE',
+    group: 'flows',
+    description:
+      'Cron schedule (UTC) of the opt-out reconciliation between Salesforce and Responsys; "off" disables it',
+    default: '0 3 * * *',
+    parse: z
+      .string()
+      .regex(/^(off|(\S+\s+){4}\S+)$/, { error: 'must be a five-field cron expression or off' }),
   },
 ];
 

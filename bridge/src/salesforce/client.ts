@@ -20,6 +20,7 @@ import {
   queryAll,
   queryPages,
   retrieveByIds,
+  retrieveWhereIn,
   type BulkQueryOptions,
   type QueryOptions,
   type RetrieveOptions,
@@ -135,6 +136,17 @@ export class SalesforceClient {
     options?: RetrieveOptions,
   ): Promise<Map<string, SObjectRecord>> {
     return retrieveByIds(this, objectType, ids, fields, options);
+  }
+
+  /** Records whose `field` is one of `values` (chunked SOQL `field IN (...)`). */
+  retrieveWhere(
+    objectType: string,
+    field: string,
+    values: readonly string[],
+    fields: readonly string[],
+    options?: RetrieveOptions,
+  ): Promise<SObjectRecord[]> {
+    return retrieveWhereIn(this, objectType, field, values, fields, options);
   }
 
   /** Every record of a SOQL query (REST, pages followed). */

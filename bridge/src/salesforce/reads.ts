@@ -103,33 +103,53 @@ export async function retrieveByIds(
   fields: readonly string[],
   options: RetrieveOptions = {},
 ): Promise<Map<string, SObjectRecord>> {
-  const object = soqlObject(objectType);
-  const selected = soqlFields(['Id', ...fields]);
   const unique = [...new Set(ids.filter(isSalesforceId).map(toId18))];
-  const head = `SELECT ${selected.join(', ')} FROM ${object} WHERE `;
-  const tail = options.where ? ` AND (${options.where})` : '';
   const result = new Map<string, SObjectRecord>();
-  for (const chunk of chunkIds(unique, head, tail)) {
-    const soql = `${head}Id IN (${chunk.map(soqlString).join(',')})${tail}`;
-    for (const record of await queryAll(client, soql, options)) result.set(toId18(record.Id), record);
+  for (const record of await retrieveWhereIn(client, objectType, 'Id', unique, fields, options)) {
+    result.set(toId18(record.Id), record);
   }
   return result;
 }
 
-/** Splits ids so that each query stays under the id and URL-length limits. */
-export function chunkIds(ids: readonly string[], head: string, tail = ''): string[][] {
+/**
+ * Records whose `field` is one of `values` (e.g. Email IN (...)), chunked like retrieveByIds. SOQL
+ * compares text case-insensitively.
+ */
+export async function retrieveWhereIn(
+  client: SalesforceClient,
+  objectType: string,
+  field: string,
+  values: readonly string[],
+  fields: readonly string[],
+  options: RetrieveOptions = {},
+): Promise<SObjectRecord[]> {
+  const object = soqlObject(objectType);
+  const [filterField] = soqlFields([field]);
+  const selected = soqlFields(['Id', ...fields]);
+  const head = `SELECT ${selected.join(', ')} FROM ${object} WHERE `;
+  const tail = options.where ? ` AND (${options.where})` : '';
+  const records: SObjectRecord[] = [];
+  for (const chunk of chunkValues([...new Set(values)], `${head}${filterField} IN ()${tail}`)) {
+    const soql = `${head}${filterField} IN (${chunk.map(soqlString).join(',')})${tail}`;
+    records.push(...(await queryAll(client, soql, options)));
+  }
+  return records;
+}
+
+/** Splits values so that each query stays under the 200-value and URL-length limits. */
+export function chunkValues(values: readonly string[], emptyQuery: string): string[][] {
   const chunks: string[][] = [];
-  const fixed = encodeURIComponent(`${head}Id IN ()${tail}`).length;
+  const fixed = encodeURIComponent(emptyQuery).length;
   let current: string[] = [];
   let length = fixed;
-  for (const id of ids) {
-    const cost = encodeURIComponent(`${soqlString(id)},`).length;
+  for (const value of values) {
+    const cost = encodeURIComponent(`${soqlString(value)},`).length;
     if (current.length > 0 && (current.length >= MAX_IDS_PER_QUERY || length + cost > MAX_ENCODED_SOQL)) {
       chunks.push(current);
       current = [];
       length = fixed;
     }
-    current.push(id);
+    current.push(value);
     length += cost;
   }
   if (current.length > 0) chunks.push(current);

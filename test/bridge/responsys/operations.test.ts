@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isResponsysError } from '../../../bridge/src/responsys/errors.js';
+import { withCorrelation } from '../../../bridge/src/shared/correlation.js';
 import { contacts, startClientRig, type ClientRig } from './support.js';
 
 // The client's domain operations against the Responsys emulator: merges of at most 200 records per
@@ -121,6 +122,26 @@ describe('mergeProfileMembers', () => {
     expect(outcomes[0]).toMatchObject({ ok: false, code: 'MISSING_MATCH_VALUE' });
     expect(outcomes[1]).toMatchObject({ ok: false, code: 'INVALID_COLUMN_NAME' });
     expect(outcomes[2]!.ok).toBe(true);
+  });
+
+  it('logs each call with the correlation ids of the records in it, and no personal data', async () => {
+    rig = await startClientRig();
+    const records = contacts(2);
+    await withCorrelation({ correlationIds: ['corr-a', 'corr-b'], flow: 'f4-profile-sync' }, () =>
+      rig!.client.mergeProfileMembers(records, merge),
+    );
+    const line = rig.logs.lines.find((entry) => entry.msg === 'Responsys mergeListRecipients answered');
+    expect(line).toMatchObject({
+      correlationIds: ['corr-a', 'corr-b'],
+      flow: 'f4-profile-sync',
+      responsys: {
+        fn: 'mergeListRecipients',
+        path: '/rest/api/v1.3/lists/CONTACTS_LIST/members',
+        status: 200,
+        records: 2,
+      },
+    });
+    expect(rig.logs.text()).not.toContain(records[0]!.EMAIL_ADDRESS_);
   });
 
   it('escapes non-ASCII text so Responsys accepts it, and the values arrive intact', async () => {

@@ -42,8 +42,8 @@ beforeAll(async () => {
   bridge = await jwtConnection(emulator, 'bridge@example.com');
 });
 
-afterEach(() => {
-  for (const subscriber of open.splice(0)) subscriber.close();
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((subscriber) => subscriber.close()));
 });
 
 afterAll(async () => {

@@ -37,7 +37,8 @@ interface FayeSubscription extends PromiseLike<unknown> {
 }
 interface FayeClient {
   subscribe(channel: string, callback: (data: PlatformEventData) => void): FayeSubscription;
-  disconnect(): void;
+  /** Undefined when the client is not connected (never was, or was ended by reconnect "none"). */
+  disconnect(): PromiseLike<unknown> | undefined;
   addExtension(extension: { incoming?: (m: Bayeux, cb: (m: Bayeux) => void) => void }): void;
   on(event: 'transport:down' | 'transport:up', callback: () => void): void;
 }
@@ -54,7 +55,8 @@ export interface Subscriber {
   transport: string[];
   /** Resolves when `count` events have arrived. */
   waitForEvents(count: number, timeoutMs?: number): Promise<PlatformEventData[]>;
-  close(): void;
+  /** Disconnects and waits for the server's answer, so faye does not retry against a closed server. */
+  close(): Promise<void>;
 }
 
 export async function waitFor<T>(
@@ -110,8 +112,20 @@ export function subscribe(
     transport,
     waitForEvents: (count, timeoutMs) =>
       waitFor(`${count} events (have ${events.length})`, () => events.length >= count && events, timeoutMs),
-    close: () => client.disconnect(),
+    close: () => disconnect(client),
   };
+}
+
+/** `client.disconnect()`, awaited (at most 2 s): an unanswered disconnect leaves faye retrying forever. */
+export async function disconnect(client: { disconnect(): PromiseLike<unknown> | undefined }): Promise<void> {
+  const answered = client.disconnect();
+  if (!answered) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.resolve(answered).catch(() => undefined),
+    new Promise((resolve) => (timer = setTimeout(resolve, 2_000))),
+  ]);
+  clearTimeout(timer);
 }
 
 /** Subscribes and waits until Salesforce acknowledged the subscription. */

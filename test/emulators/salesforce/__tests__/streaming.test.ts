@@ -2,7 +2,14 @@ import jsforce, { type Connection } from 'jsforce';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SalesforceEmulator } from '../index.js';
 import { api, jwtConnection, startEmulator } from './helpers.js';
-import { subscribe, subscribed, SYNC_CHANNEL, waitFor, type Subscriber } from './streaming-support.js';
+import {
+  disconnect,
+  subscribe,
+  subscribed,
+  SYNC_CHANNEL,
+  waitFor,
+  type Subscriber,
+} from './streaming-support.js';
 
 // The Streaming API through the real jsforce 3 streaming client (faye long-polling, the Replay
 // extension): live events, replay from a stored id and of everything retained, the retention
@@ -38,8 +45,8 @@ beforeAll(async () => {
   bridge = await jwtConnection(emulator, 'bridge@example.com');
 });
 
-afterEach(() => {
-  for (const subscriber of open.splice(0)) subscriber.close();
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((subscriber) => subscriber.close()));
   emulator.streaming.expireEvents();
 });
 
@@ -200,7 +207,7 @@ describe('replay', () => {
     await publish('DELETE');
     const seen = await first.waitForEvents(3);
     const stored = seen[0]!.event.replayId;
-    first.close();
+    await first.close();
 
     const resumed = await listen(bridge, { replayId: stored });
     const replayed = await resumed.waitForEvents(2);
@@ -259,7 +266,7 @@ describe('replay', () => {
       expect(subscriber.subscribeErrors[0]!.message).toMatch(
         /^400::The replayId \{\d+\} you provided was invalid\./,
       );
-      subscriber.close();
+      await subscriber.close();
     } finally {
       await short.close();
     }
@@ -272,7 +279,7 @@ describe('replay', () => {
       new StreamingExtension.Replay('/event/Other_Event__e', -2),
     ]) as unknown as {
       subscribe(channel: string, cb: () => void): { errback(cb: (e: { message: string }) => void): void };
-      disconnect(): void;
+      disconnect(): PromiseLike<unknown> | undefined;
     };
     const errors: string[] = [];
     client.subscribe(SYNC_CHANNEL, () => undefined).errback((e) => errors.push(e.message));
@@ -282,7 +289,7 @@ describe('replay', () => {
         "400::The replayId for channel {/event/Responsys_Sync__e} wasn't found using the provided replay ID map {{/event/Other_Event__e=-2}}. Ensure that the channel name you provided in the replay map is valid and matches the channel name used for subscribing.",
       );
     } finally {
-      client.disconnect();
+      await disconnect(client);
     }
   });
 

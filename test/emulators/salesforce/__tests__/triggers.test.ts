@@ -425,7 +425,7 @@ describe('end to end through the Streaming API', () => {
         await waitFor('a quiet moment', () => streaming.streaming.state().clients[0]?.connected);
         expect(subscriber.events).toHaveLength(1);
       } finally {
-        subscriber.close();
+        await subscriber.close();
       }
     } finally {
       await streaming.close();

@@ -3,7 +3,7 @@ import { errorMessage } from '../shared/errors.js';
 import { ResponsysClient } from './client.js';
 
 // Installs the Responsys client: one per bridge process, provided to flows as the `responsys` service,
-// with a readiness check (a usable session) and closed at shutdown.
+// with a readiness check (a usable session).
 
 declare module '../module.js' {
   interface BridgeServices {
@@ -48,6 +48,7 @@ export const responsysModule: BridgeModule = {
       },
       { timeoutMs: 10_000 },
     );
-    context.onShutdown(() => client.close());
+    // Not closed in a shutdown hook: batches still draining after the hooks run keep using it. Its
+    // idle kept-alive sockets do not hold the process open, and it runs no timers of its own.
   },
 };

@@ -68,7 +68,7 @@ export class ResponsysTransport {
       attempt += 1;
       this.throwIfAborted(call);
       const session = await this.options.session.token();
-      await this.readLimitsWhenDue(call.signal);
+      await this.readLimitsWhenDue();
       const result = await this.options.exchange.send({
         fn: call.fn,
         method: call.method,
@@ -154,13 +154,14 @@ export class ResponsysTransport {
     this.closed = true;
   }
 
-  private async readLimitsWhenDue(signal: AbortSignal | undefined): Promise<void> {
+  private async readLimitsWhenDue(): Promise<void> {
     if (this.closed) return;
     const due =
       this.limitsReadAt === undefined ||
       this.options.now() - this.limitsReadAt >= this.options.rateLimitRefreshMs;
     if (!due) return;
-    this.limitsReading ??= this.readLimits(signal)
+    // Shared by every waiting caller, so no single caller's abort signal cancels it.
+    this.limitsReading ??= this.readLimits()
       .then(() => undefined)
       .catch((error: unknown) => {
         this.limitsReadAt = this.options.now();

@@ -1,6 +1,11 @@
+import { PersonSync } from '../../../../bridge/src/flows/person-sync/person-sync.js';
+import { IdentityService } from '../../../../bridge/src/identity/identity-service.js';
+import { MappingEngine } from '../../../../bridge/src/mapping/engine.js';
 import { moduleMigrations, type BridgeModule } from '../../../../bridge/src/module.js';
 import { ResponsysClient } from '../../../../bridge/src/responsys/client.js';
 import { SalesforceClient } from '../../../../bridge/src/salesforce/client.js';
+import { SalesforceFieldMapSource } from '../../../../bridge/src/salesforce/field-maps.js';
+import { systemClock } from '../../../../bridge/src/shared/clock.js';
 import { silentLogger } from '../../../../bridge/src/shared/logger.js';
 import { BridgeMetrics } from '../../../../bridge/src/shared/metrics.js';
 import { openStore, type Store } from '../../../../bridge/src/store/store.js';
@@ -111,6 +116,64 @@ export async function startSalesforceRig(options: SalesforceEmulatorOptions = {}
     metrics,
     async close() {
       await emulator.close();
+    },
+  };
+}
+
+export interface PersonSyncRig {
+  salesforce: SalesforceRig;
+  responsys: ResponsysRig;
+  stores: StoreRig;
+  mapping: MappingEngine;
+  identity: IdentityService;
+  metrics: BridgeMetrics;
+  personSync(flow?: string): PersonSync;
+  close(): Promise<void>;
+}
+
+/** Both emulators, a store, and the real mapping engine and identity service the person sync uses. */
+export async function startPersonSyncRig(
+  options: { salesforce?: SalesforceEmulatorOptions; responsys?: ResponsysEmulatorOptions } = {},
+): Promise<PersonSyncRig> {
+  const [salesforce, responsys, stores] = await Promise.all([
+    startSalesforceRig(options.salesforce),
+    startResponsysRig(options.responsys),
+    openTestStore(),
+  ]);
+  const mapping = new MappingEngine({
+    salesforce: new SalesforceFieldMapSource(salesforce.client),
+    responsys: responsys.client,
+    logger: silentLogger(),
+    listName: responsys.emulator.profileList.name,
+  });
+  const identity = new IdentityService({
+    salesforce: salesforce.client,
+    responsys: responsys.client,
+    links: stores.store.identityLinks,
+    logger: silentLogger(),
+  });
+  const metrics = new BridgeMetrics();
+  return {
+    salesforce,
+    responsys,
+    stores,
+    mapping,
+    identity,
+    metrics,
+    personSync: (flow = 'test-flow') =>
+      new PersonSync({
+        salesforce: salesforce.client,
+        responsys: responsys.client,
+        mapping,
+        identity,
+        ledger: stores.store.syncLedger,
+        metrics,
+        flow,
+        clock: systemClock,
+        logger: silentLogger(),
+      }),
+    async close() {
+      await Promise.all([salesforce.close(), responsys.close(), stores.close()]);
     },
   };
 }

@@ -82,6 +82,29 @@ describe('403::Unknown client', () => {
   });
 });
 
+describe('403::Unknown client after the stored replay id expired', () => {
+  it('fails the forced resubscribe with the 400, which only an incoming extension sees, and events stop (jsforce#1709)', async () => {
+    const subscriber = await listen(bridge);
+    createLead('Seen');
+    const [seen] = await subscriber.waitForEvents(1);
+    await heldConnect();
+    // While the client is away: an event it never sees, and then its 72 hours pass.
+    emulator.streaming.dropClients({ username: 'bridge@example.com' });
+    createLead('Expires unseen');
+    emulator.streaming.expireEvents();
+    const refused = await waitFor('the failed resubscribe', () =>
+      subscriber.meta.find((m) => m.channel === '/meta/subscribe' && m.successful === false),
+    );
+    expect(refused.error).toBe(
+      `400::The replayId {${seen!.event.replayId}} you provided was invalid.  Please provide a valid ID, -2 to replay all events, or -1 to replay only new events.`,
+    );
+    expect(subscriber.subscribeErrors).toEqual([]);
+    createLead('After');
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(subscriber.events).toHaveLength(1);
+  });
+});
+
 describe('401::Authentication invalid', () => {
   it('ends the client with reconnect none when its session is revoked: AuthFailure fires and no event arrives any more', async () => {
     const conn = await jwtConnection(emulator, 'bridge@example.com');
@@ -133,6 +156,26 @@ describe('401::Authentication invalid', () => {
       error: '403::Handshake denied',
       successful: false,
     });
+  });
+});
+
+describe('a client that does not come back', () => {
+  it('loses its session after the long-poll plus the reconnect timeout, and its next connect answers 403::Unknown client', async () => {
+    const quick = await startEmulator({ streaming: { longPollTimeoutMs: 200, reconnectTimeoutMs: 200 } });
+    try {
+      const token = (await jwtConnection(quick, 'bridge@example.com')).accessToken!;
+      const { clientId, cookie } = await rawHandshake(quick, token);
+      const connect = { channel: '/meta/connect', clientId, connectionType: 'long-polling' };
+      expect((await bayeux(quick, { ...connect, id: '2' }, { token, cookie })).body[0]!.successful).toBe(
+        true,
+      );
+      expect(quick.streaming.state().clients).toHaveLength(1);
+      await waitFor('the session to end', () => quick.streaming.state().clients.length === 0, 2_000);
+      const late = await bayeux(quick, { ...connect, id: '3' }, { token, cookie });
+      expect(late.body[0]).toMatchObject({ successful: false, error: '403::Unknown client' });
+    } finally {
+      await quick.close();
+    }
   });
 });
 
@@ -371,6 +414,27 @@ describe('the streaming control API', () => {
     });
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatch(/replayId/);
+  });
+
+  it('applies the fault plan to the CometD endpoint too', async () => {
+    await control(emulator, 'POST', '/faults', {
+      method: 'POST',
+      path: '/cometd/**',
+      times: 1,
+      fault: {
+        type: 'status',
+        status: 503,
+        body: [{ error: '503::Server is too busy.', successful: false }],
+      },
+    });
+    const busy = await bayeux(
+      emulator,
+      { channel: '/meta/handshake', id: '1' },
+      { token: bridge.accessToken! },
+    );
+    expect(busy.status).toBe(503);
+    const next = await rawHandshake(emulator, bridge.accessToken!);
+    expect(next.reply.body[0]!.successful).toBe(true);
   });
 
   it('forgets retained events on reset, while replay ids keep increasing', async () => {

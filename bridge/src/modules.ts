@@ -1,14 +1,18 @@
 import type { BridgeModule } from './module.js';
+import { profileSyncModule } from './flows/profile-sync/module.js';
 import { identityModule } from './identity/module.js';
 import { mappingModule } from './mapping/module.js';
 import { responsysModule } from './responsys/module.js';
 import { salesforceModule } from './salesforce/module.js';
+import { sandboxModule } from './sandbox/module.js';
 
 // The modules installed in this bridge, in the order their hooks run. Connectors come before the
 // flows that use their services. Each entry is `import { xModule } from './x/module.js'`.
 export const installedModules: BridgeModule[] = [
+  sandboxModule,
   salesforceModule,
   responsysModule,
   identityModule,
   mappingModule,
+  profileSyncModule,
 ];

@@ -22,8 +22,11 @@ export function registerStartCommand(program: Command, session: CliSession): voi
     .action(async () => {
       const config = session.loadConfig();
       const logger = createLogger({ level: config.logLevel });
-      if (config.mode === 'sandbox') logger.warn({ mode: 'sandbox' }, sandboxNotice);
-      else logger.info({ mode: 'live', instance: config.instanceId }, 'starting the bridge in live mode');
+      // The sandbox module says it itself, with the emulators' addresses, once they run.
+      const sandboxModule = session.modules.some((module) => module.name === 'sandbox');
+      if (config.mode === 'live') {
+        logger.info({ mode: 'live', instance: config.instanceId }, 'starting the bridge in live mode');
+      } else if (!sandboxModule) logger.warn({ mode: 'sandbox' }, sandboxNotice);
 
       let running: RunningBridge | undefined;
       let stopRequested = false;

@@ -6,7 +6,6 @@ export const REQUEST_REQUIRES_AUTHENTICATION = '401::Request requires authentica
 export const AUTHENTICATION_INVALID = '401::Authentication invalid';
 export const HANDSHAKE_DENIED = '403::Handshake denied';
 export const UNKNOWN_CLIENT = '403::Unknown client';
-export const CLIENT_HAS_NOT_COMPLETED_HANDSHAKE = '403::Client has not completed handshake';
 export const CONCURRENT_CLIENT_LIMIT = '403::Organization concurrent user limit exceeded';
 export const DAILY_DELIVERY_LIMIT = '403::Organization total events daily limit exceeded';
 export const PUBLISH_DENIED = '403::Publish denied';

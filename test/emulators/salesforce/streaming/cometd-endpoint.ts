@@ -47,7 +47,6 @@ interface RequestContext {
 interface HeldPoll {
   request: IncomingMessage;
   response: ServerResponse;
-  since: number;
 }
 
 export interface CometdEndpointOptions {
@@ -288,7 +287,7 @@ export class CometdEndpoint {
 
   /** Tracks a held long-poll, and forgets it when the client goes away before the answer. */
   private hold(clientId: string, request: IncomingMessage, response: ServerResponse): void {
-    const poll: HeldPoll = { request, response, since: Date.now() };
+    const poll: HeldPoll = { request, response };
     this.held.set(clientId, poll);
     response.once('close', () => {
       if (this.held.get(clientId) !== poll) return;
@@ -337,10 +336,6 @@ export class CometdEndpoint {
 
   heldClientIds(): string[] {
     return [...this.held.keys()];
-  }
-
-  heldSince(clientId: string): number | undefined {
-    return this.held.get(clientId)?.since;
   }
 
   close(): void {

@@ -19,6 +19,8 @@ export interface StreamingOptions {
 export interface StreamingClientState {
   clientId: string;
   username: string | null;
+  /** When the client handshook. */
+  since: string;
   apiVersion: number;
   channels: string[];
   connects: number;
@@ -105,6 +107,7 @@ export function startStreamingApi(
         clients: clients.all().map((c) => ({
           clientId: c.id,
           username: c.username,
+          since: c.createdAt,
           apiVersion: c.apiVersion,
           channels: [...c.channels],
           connects: c.connects,

@@ -356,11 +356,13 @@ export function installPackageTriggers(org: SalesforceOrg): PackageTriggers {
 
   const detachBeforeSave = eventObject ? org.pipeline.onBeforeSave(stampBeforeSave) : () => false;
   const detachAfterCommit = org.pipeline.onAfterCommit(publishAfterCommit);
+  const detachReset = org.onReset(() => (refused.length = 0));
   return {
     refused: () => [...refused],
     uninstall() {
       detachBeforeSave();
       detachAfterCommit();
+      detachReset();
     },
   };
 }

@@ -1,0 +1,258 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { startBridge, type RunningBridge } from '../../bridge/src/app.js';
+import { loadConfig } from '../../bridge/src/config/load.js';
+import { profileSyncModule } from '../../bridge/src/flows/profile-sync/module.js';
+import { identityModule } from '../../bridge/src/identity/module.js';
+import { mappingModule } from '../../bridge/src/mapping/module.js';
+import type { BridgeModule } from '../../bridge/src/module.js';
+import { responsysModule } from '../../bridge/src/responsys/module.js';
+import { createSalesforceModule } from '../../bridge/src/salesforce/module.js';
+import { createLogger } from '../../bridge/src/shared/logger.js';
+import { BridgeMetrics } from '../../bridge/src/shared/metrics.js';
+import { startResponsysEmulator, type ResponsysEmulator } from '../emulators/responsys/index.js';
+import {
+  JWT_PRIVATE_KEY_FILE,
+  startSalesforceEmulator,
+  type SalesforceEmulator,
+} from '../emulators/salesforce/index.js';
+
+// End-to-end proof rig: both emulators in this process, and the bridge either in this process or as
+// real child processes (`responsys-bridge start`, exactly what operators run), configured in live
+// mode against the emulators with the production login flow (JWT bearer).
+
+export const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
+export const CHANNEL = '/event/Responsys_Sync__e';
+
+export interface Emulators {
+  salesforce: SalesforceEmulator;
+  responsys: ResponsysEmulator;
+  close(): Promise<void>;
+}
+
+export async function startEmulators(): Promise<Emulators> {
+  const salesforce = await startSalesforceEmulator({ seed: 21, streaming: { longPollTimeoutMs: 1000 } });
+  const responsys = await startResponsysEmulator({ sftp: false });
+  return {
+    salesforce,
+    responsys,
+    async close() {
+      await Promise.allSettled([responsys.close(), salesforce.close()]);
+    },
+  };
+}
+
+/** The environment of a live-mode bridge on the emulators (quick polling, short leases). */
+export function bridgeEnv(emulators: Emulators, databaseUrl: string, extra: Record<string, string> = {}) {
+  return {
+    SALESFORCE_LOGIN_URL: emulators.salesforce.url,
+    SALESFORCE_AUTH: 'jwt',
+    SALESFORCE_CLIENT_ID: emulators.salesforce.credentials.clientId,
+    SALESFORCE_USERNAME: 'bridge@example.com',
+    SALESFORCE_PRIVATE_KEY_FILE: JWT_PRIVATE_KEY_FILE,
+    RESPONSYS_LOGIN_URL: emulators.responsys.url,
+    RESPONSYS_USERNAME: emulators.responsys.username,
+    RESPONSYS_PASSWORD: emulators.responsys.password,
+    RESPONSYS_PROFILE_LIST: emulators.responsys.profileList.name,
+    RESPONSYS_PROFILE_LIST_FOLDER: emulators.responsys.profileList.folderName,
+    DATABASE_URL: databaseUrl,
+    BRIDGE_ADMIN_TOKEN: ADMIN_TOKEN,
+    BRIDGE_HOST: '127.0.0.1',
+    BRIDGE_PORT: '0',
+    BRIDGE_QUEUE_POLL_INTERVAL_MS: '500',
+    BRIDGE_QUEUE_RETRY_BASE_SECONDS: '1',
+    BRIDGE_QUEUE_RETRY_MAX_SECONDS: '2',
+    BRIDGE_LEADER_LEASE_SECONDS: '3',
+    BRIDGE_SHUTDOWN_TIMEOUT_SECONDS: '5',
+    BRIDGE_PROCESS_METRICS: 'false',
+    SALESFORCE_RECONCILE_SCHEDULE: 'off',
+    ...extra,
+  };
+}
+
+/** The modules the profile-sync proof needs (an explicit list: other flows are proven elsewhere). */
+export function proofModules(): BridgeModule[] {
+  return [
+    createSalesforceModule({
+      client: { bulk: { pollIntervalMs: 50, maxPollIntervalMs: 200 }, lockRetry: { baseDelayMs: 20 } },
+      rebuildBackoff: { baseMs: 200, maxMs: 1000 },
+    }),
+    responsysModule,
+    identityModule,
+    mappingModule,
+    profileSyncModule,
+  ];
+}
+
+export interface InProcessBridge {
+  bridge: RunningBridge;
+  lines: Array<Record<string, unknown>>;
+  metrics: BridgeMetrics;
+  stop(): Promise<void>;
+}
+
+/** A bridge in this process (its log lines kept), with the proof modules. */
+export async function startInProcessBridge(env: Record<string, string>): Promise<InProcessBridge> {
+  const lines: Array<Record<string, unknown>> = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) lines.push(JSON.parse(line));
+      callback();
+    },
+  });
+  const config = loadConfig({
+    env: { BRIDGE_LOG_LEVEL: 'info', ...env },
+    envFile: false,
+    cwd: process.cwd(),
+  });
+  const metrics = new BridgeMetrics();
+  const bridge = await startBridge(config, {
+    modules: proofModules(),
+    logger: createLogger({ level: 'info', destination }),
+    metrics,
+    queue: { maintenanceIntervalSeconds: 1 },
+  });
+  return { bridge, lines, metrics, stop: () => bridge.stop() };
+}
+
+const cli = fileURLToPath(new URL('../../bridge/src/cli/main.ts', import.meta.url));
+
+export interface BridgeProcess {
+  process: ChildProcess;
+  lines: Array<Record<string, unknown>>;
+  output: () => string;
+  waitForLine(
+    predicate: (line: Record<string, unknown>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
+  exited: Promise<number | null>;
+}
+
+/** `responsys-bridge <args>` as a separate Node process, its JSON log lines followed. */
+export function spawnCli(args: string[], env: Record<string, string>, cwd = process.cwd()): BridgeProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: Array<Record<string, unknown>> = [];
+  const raw: string[] = [];
+  const waiters: Array<{
+    predicate: (line: Record<string, unknown>) => boolean;
+    resolve: (line: Record<string, unknown>) => void;
+  }> = [];
+  let buffer = '';
+  const take = (chunk: Buffer) => {
+    const text = chunk.toString('utf8');
+    raw.push(text);
+    buffer += text;
+    const parts = buffer.split('\n');
+    buffer = parts.pop()!;
+    for (const part of parts) {
+      if (!part.trim()) continue;
+      let line: Record<string, unknown>;
+      try {
+        line = JSON.parse(part) as Record<string, unknown>;
+      } catch {
+        line = { msg: part };
+      }
+      lines.push(line);
+      for (const waiter of [...waiters]) {
+        if (waiter.predicate(line)) {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          waiter.resolve(line);
+        }
+      }
+    }
+  };
+  child.stdout!.on('data', take);
+  child.stderr!.on('data', take);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    process: child,
+    lines,
+    output: () => raw.join(''),
+    exited,
+    waitForLine(predicate, timeoutMs = 60_000) {
+      const existing = lines.find(predicate);
+      if (existing) return Promise.resolve(existing);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `no matching log line within ${timeoutMs} ms; last lines: ${JSON.stringify(lines.slice(-8))}`,
+              ),
+            ),
+          timeoutMs,
+        );
+        waiters.push({
+          predicate,
+          resolve: (line) => {
+            clearTimeout(timer);
+            resolve(line);
+          },
+        });
+        void exited.then((code) => {
+          clearTimeout(timer);
+          reject(new Error(`the process exited with ${code} first; output: ${raw.join('').slice(-3000)}`));
+        });
+      });
+    },
+  };
+}
+
+export async function killIfRunning(child: BridgeProcess | undefined): Promise<void> {
+  if (!child || child.process.exitCode !== null || child.process.signalCode !== null) return;
+  child.process.kill('SIGKILL');
+  await child.exited;
+}
+
+type Falsy = false | 0 | '' | null | undefined;
+
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T> | T,
+  timeoutMs = 20_000,
+): Promise<Exclude<T, Falsy>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value as Exclude<T, Falsy>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** A rep enters Leads in one save (the trigger model publishes one CREATE per Lead after commit). */
+export function repCreatesLeads(emulators: Emulators, count: number, prefix: string): string[] {
+  return emulators.salesforce.insert(
+    'Lead',
+    Array.from({ length: count }, (_, i) => ({
+      FirstName: `First${i}`,
+      LastName: `${prefix}${i}`,
+      Company: 'Proof Co',
+      Email: `${prefix}${i}@proof.example`,
+      LeadSource: 'Web',
+      Title: 'Buyer',
+    })),
+    { asUser: 'rep@example.com' },
+  );
+}
+
+/** Responsys recipients whose CUSTOMER_ID_ is one of these ids, by id. */
+export function recipientsByCustomerId(
+  emulators: Emulators,
+  ids: readonly string[],
+): Map<string, Array<Record<string, string | null>>> {
+  const wanted = new Set(ids);
+  const members =
+    emulators.responsys.control.state(['lists']).lists?.[emulators.responsys.profileList.name]?.members ?? [];
+  const byId = new Map<string, Array<Record<string, string | null>>>();
+  for (const member of members) {
+    const id = member.CUSTOMER_ID_;
+    if (id && wanted.has(id)) byId.set(id, [...(byId.get(id) ?? []), member]);
+  }
+  return byId;
+}

@@ -68,6 +68,19 @@ export interface BridgeConfig {
     leadStatusOrder?: string[];
     optOutReconcileSchedule?: string;
   };
+  /** the flows from Salesforce to Responsys (F1, F3, F4, F6, F7 out) */
+  outbound: {
+    campaignSegments: {
+      /** `<folder>/<table>` or `pet:<table>` */
+      target: string;
+      /** member status labels, `@responded` for the campaign's responded statuses */
+      statuses: string[];
+      leftMembers: 'flag' | 'remove';
+      schedule?: string;
+      /** campaigns the schedule always syncs */
+      campaignIds: string[];
+    };
+  };
   mapping: {
     /** how often Responsys_Field_Map__mdt is read again */
     refreshSeconds: number;

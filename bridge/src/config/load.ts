@@ -196,6 +196,18 @@ export function loadConfig(options: LoadConfigOptions = {}): BridgeConfig {
           ? undefined
           : str('BRIDGE_OPT_OUT_RECONCILE_SCHEDULE'),
     },
+    outbound: {
+      campaignSegments: {
+        target: str('BRIDGE_CAMPAIGN_SEGMENT_TARGET')!,
+        statuses: values.BRIDGE_CAMPAIGN_SEGMENT_STATUSES as string[],
+        leftMembers: values.BRIDGE_CAMPAIGN_SEGMENT_LEFT_MEMBERS as 'flag' | 'remove',
+        schedule:
+          str('BRIDGE_CAMPAIGN_SEGMENT_SCHEDULE') === 'off'
+            ? undefined
+            : str('BRIDGE_CAMPAIGN_SEGMENT_SCHEDULE'),
+        campaignIds: (values.BRIDGE_CAMPAIGN_SEGMENT_CAMPAIGNS as string[] | undefined) ?? [],
+      },
+    },
     mapping: { refreshSeconds: num('BRIDGE_FIELD_MAP_REFRESH_SECONDS') },
     store: { databaseUrl: str('DATABASE_URL'), dataDir, poolSize: num('DATABASE_POOL_SIZE') },
     http: {

@@ -560,6 +560,73 @@ export const variables: VariableSpec[] = [
       .string()
       .regex(/^(off|(\S+\s+){4}\S+)$/, { error: 'must be a five-field cron expression or off' }),
   },
+  {
+    name: 'BRIDGE_CAMPAIGN_SEGMENT_TARGET',
+    group: 'flows',
+    description:
+      'Where campaign members go (F6): <folder>/<supplemental table>, or pet:<profile extension table> (one row per person)',
+    default: 'SF_Sync/SF_CAMPAIGN_MEMBERS',
+    parse: z.string().regex(/^(pet:[A-Za-z][A-Za-z0-9_]*|[^/\s]+\/[A-Za-z][A-Za-z0-9_]*)$/i, {
+      error: 'must be <folder>/<supplemental table> (e.g. SF_Sync/SF_CAMPAIGN_MEMBERS) or pet:<table>',
+    }),
+  },
+  {
+    name: 'BRIDGE_CAMPAIGN_SEGMENT_STATUSES',
+    group: 'flows',
+    description:
+      'Campaign member statuses that belong in the segment (comma-separated); @responded stands for every status the campaign counts as responded',
+    default: '@responded,Sent',
+    parse: z
+      .string()
+      .max(2000)
+      .transform((value) =>
+        value
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.string()).min(1, { error: 'must name at least one member status or @responded' })),
+  },
+  {
+    name: 'BRIDGE_CAMPAIGN_SEGMENT_LEFT_MEMBERS',
+    group: 'flows',
+    description:
+      'Members who left a campaign (or its selected statuses): flag (IS_ACTIVE = F) or remove (delete the row; supplemental tables only)',
+    default: 'flag',
+    parse: z.enum(['flag', 'remove'], { error: 'must be flag or remove' }),
+  },
+  {
+    name: 'BRIDGE_CAMPAIGN_SEGMENT_SCHEDULE',
+    group: 'flows',
+    description:
+      'Cron schedule (UTC) that syncs every campaign synced before (and those of BRIDGE_CAMPAIGN_SEGMENT_CAMPAIGNS) again; "off" disables it',
+    default: '*/15 * * * *',
+    parse: z
+      .string()
+      .regex(/^(off|(\S+\s+){4}\S+)$/, { error: 'must be a five-field cron expression or off' }),
+  },
+  {
+    name: 'BRIDGE_CAMPAIGN_SEGMENT_CAMPAIGNS',
+    group: 'flows',
+    description:
+      'Campaign ids the schedule always syncs, besides those synced on demand before (comma-separated)',
+    parse: z
+      .string()
+      .max(20_000)
+      .transform((value) =>
+        value
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(/^701[a-zA-Z0-9]{12}([a-zA-Z0-9]{3})?$/, { error: 'must list Campaign ids (701...)' }),
+        ),
+      ),
+  },
 ];
 
 export type VariableName = (typeof variables)[number]['name'];

@@ -11,6 +11,7 @@ import type { Logger } from '../../shared/logger.js';
 import type { BridgeMetrics } from '../../shared/metrics.js';
 import { hashValue, type LedgerValue, type SyncLedger } from '../../store/sync-ledger.js';
 import { planColumns, profileTarget, type ColumnPlan } from './column-plan.js';
+import { KeyedLocks } from './keyed-locks.js';
 import { writeBack, type WriteBackRequest } from './write-back.js';
 
 // The step every outbound flow shares: a batch of Leads or Contacts, read fresh from Salesforce,
@@ -86,8 +87,6 @@ export interface PersonSyncOptions {
   identity: Pick<IdentityService, 'resolveRecipients' | 'recordLinks'>;
   ledger: Pick<SyncLedger, 'recordWrites' | 'forRecords' | 'suppressEchoes'>;
   metrics: BridgeMetrics;
-  /** the flow name, for metrics and logs */
-  flow: string;
   clock: Clock;
   logger: Logger;
 }
@@ -115,19 +114,38 @@ interface Candidate {
   plan: ColumnPlan;
 }
 
+export interface SyncContext {
+  /** the flow syncing, for metrics and logs */
+  flow: string;
+  signal?: AbortSignal;
+  /** fields read besides the mapped ones (e.g. those program routes compare), returned in `record` */
+  extraFields?: Partial<Record<PersonObject, readonly string[]>>;
+}
+
 export class PersonSync {
+  private readonly locks = new KeyedLocks();
+
   constructor(private readonly options: PersonSyncOptions) {}
 
   /**
    * Syncs each change (Leads and Contacts may be mixed) and answers one result per change key.
    * `extraFields` are read too (e.g. the fields program routes compare) and come back in `record`.
    */
-  async sync(
+  async sync(changes: readonly PersonChange[], context: SyncContext): Promise<Map<string, PersonSyncResult>> {
+    if (changes.length === 0) return new Map();
+    // One record is never read and merged by two flows of this process at once (an opt-out in the
+    // express lane and an update in the main lane): the second waits and reads the first's result.
+    return this.locks.withKeys(
+      changes.map((change) => change.recordId.slice(0, 15)),
+      () => this.syncUnlocked(changes, context),
+    );
+  }
+
+  private async syncUnlocked(
     changes: readonly PersonChange[],
-    context: { signal?: AbortSignal; extraFields?: Partial<Record<PersonObject, readonly string[]>> } = {},
+    context: SyncContext,
   ): Promise<Map<string, PersonSyncResult>> {
     const results = new Map<string, PersonSyncResult>();
-    if (changes.length === 0) return results;
     const snapshot = await this.options.mapping.current();
     const candidates: Candidate[] = [];
     for (const objectType of ['Lead', 'Contact'] as const) {
@@ -136,7 +154,7 @@ export class PersonSync {
       candidates.push(...(await this.prepare(objectType, group, snapshot, results, context.extraFields)));
     }
     if (context.signal?.aborted) return this.interrupted(candidates, results);
-    await this.planTwoWayColumns(candidates, results);
+    await this.planTwoWayColumns(candidates, results, context.flow);
     await this.merge(candidates, results, context.signal);
     await this.writeBackOutcomes(changes, results);
     return results;
@@ -259,6 +277,7 @@ export class PersonSync {
   private async planTwoWayColumns(
     candidates: Candidate[],
     results: Map<string, PersonSyncResult>,
+    flow: string,
   ): Promise<void> {
     const existing = candidates.filter((c) => c.match.status === 'matched' && c.plan.twoWay.length > 0);
     if (existing.length === 0) return;
@@ -281,10 +300,7 @@ export class PersonSync {
     const { echoes } = await this.options.ledger.suppressEchoes('responsys_to_salesforce', incoming);
     for (const echo of echoes as typeof incoming) echo.candidate.plan.leaveOut(echo.column, 'echo');
     if (echoes.length > 0) {
-      this.options.metrics.echoSuppressed(
-        { flow: this.options.flow, direction: 'salesforce_to_responsys' },
-        echoes.length,
-      );
+      this.options.metrics.echoSuppressed({ flow, direction: 'salesforce_to_responsys' }, echoes.length);
     }
 
     const ledger = new Map<string, string>();
@@ -443,11 +459,10 @@ export class PersonSync {
     const record: ProfileRecord = {};
     for (const column of candidate.plan.profileColumns()) record[column] = candidate.profile[column] ?? null;
     record[PERMISSION] = candidate.record.HasOptedOutOfEmail === true ? 'O' : 'I';
+    // CUSTOMER_ID_ names the record that owns the recipient now (a Contact taking over its Lead's).
+    record.CUSTOMER_ID_ = candidate.id;
     if (byRiid) record.RIID_ = (candidate.match as { riid: string }).riid;
-    else {
-      record.CUSTOMER_ID_ = candidate.id;
-      record.EMAIL_ADDRESS_ = candidate.email;
-    }
+    else record.EMAIL_ADDRESS_ = candidate.email;
     return record;
   }
 

@@ -64,7 +64,7 @@ describe('merging Salesforce people into the profile list', () => {
         Title: 'Countess',
       },
     ]);
-    const results = await rig.personSync().sync([change('Lead', id!)]);
+    const results = await rig.personSync.sync([change('Lead', id!)], { flow: 'test-flow' });
     const result = results.get(`Lead:${id}`)!;
     expect(result).toMatchObject({ status: 'merged', created: true, email: 'ada.lovelace@example.com' });
     const riid = (result as Extract<PersonSyncResult, { status: 'merged' }>).riid;
@@ -95,7 +95,9 @@ describe('merging Salesforce people into the profile list', () => {
     const [id] = rig.salesforce.emulator.insert('Lead', [
       { LastName: 'Quiet', Company: 'Q', Email: 'quiet@example.com', HasOptedOutOfEmail: true },
     ]);
-    const result = (await rig.personSync().sync([change('Lead', id!)])).get(`Lead:${id}`)!;
+    const result = (await rig.personSync.sync([change('Lead', id!)], { flow: 'test-flow' })).get(
+      `Lead:${id}`,
+    )!;
     expect(result).toMatchObject({ status: 'merged', optedOut: true });
     expect(member(id!)?.EMAIL_PERMISSION_STATUS_).toBe('O');
   });
@@ -108,7 +110,10 @@ describe('merging Salesforce people into the profile list', () => {
       { LastName: 'Fine', Company: 'F', Email: 'fine@example.com', LeadSource: 'Partner Referral' },
     ]);
     const before = rig.responsys.emulator.control.state(['calls']).calls!.total.mergeListRecipients ?? 0;
-    const results = await rig.personSync().sync(ids.map((id) => change('Lead', id)));
+    const results = await rig.personSync.sync(
+      ids.map((id) => change('Lead', id)),
+      { flow: 'test-flow' },
+    );
     expect(ids.map((id) => results.get(`Lead:${id}`)!.status)).toEqual([
       'merged',
       'failed',
@@ -131,7 +136,9 @@ describe('merging Salesforce people into the profile list', () => {
     const [id] = rig.salesforce.emulator.insert('Lead', [
       { LastName: 'Dup', Company: 'D', Email: 'Shared@example.com' },
     ]);
-    const result = (await rig.personSync().sync([change('Lead', id!)])).get(`Lead:${id}`)!;
+    const result = (await rig.personSync.sync([change('Lead', id!)], { flow: 'test-flow' })).get(
+      `Lead:${id}`,
+    )!;
     expect(result).toMatchObject({ status: 'skipped', code: 'CONTACT_WINS' });
     expect(lead(id!)).toMatchObject({ Responsys_Sync_Status__c: 'Skipped' });
     expect(member(id!)).toBeUndefined();
@@ -142,7 +149,9 @@ describe('merging Salesforce people into the profile list', () => {
       { LastName: 'Gone', Company: 'G', Email: 'gone@example.com' },
     ]);
     rig.salesforce.emulator.delete([id!]);
-    const result = (await rig.personSync().sync([change('Lead', id!)])).get(`Lead:${id}`)!;
+    const result = (await rig.personSync.sync([change('Lead', id!)], { flow: 'test-flow' })).get(
+      `Lead:${id}`,
+    )!;
     expect(result).toMatchObject({ status: 'skipped', code: 'RECORD_NOT_FOUND' });
   });
 
@@ -151,7 +160,7 @@ describe('merging Salesforce people into the profile list', () => {
       const [id] = rig.salesforce.emulator.insert('Contact', [
         { FirstName: 'Grace', LastName: 'Hopper', Email: 'grace@example.com', Title: 'Rear Admiral' },
       ]);
-      await rig.personSync().sync([change('Contact', id!)]);
+      await rig.personSync.sync([change('Contact', id!)], { flow: 'test-flow' });
       // A marketer corrects FIRST_NAME in Responsys; then a rep changes the Title in Salesforce.
       rig.responsys.emulator.control.updateProfile({
         recipient: { customerId: id! },
@@ -159,7 +168,9 @@ describe('merging Salesforce people into the profile list', () => {
       });
       rig.salesforce.emulator.update([{ Id: id!, Title: 'Commodore' }]);
       const result = (
-        await rig.personSync().sync([change('Contact', id!, { changedFields: ['Title'] })])
+        await rig.personSync.sync([change('Contact', id!, { changedFields: ['Title'] })], {
+          flow: 'test-flow',
+        })
       ).get(`Contact:${id}`)!;
       expect(result.status).toBe('merged');
       expect(member(id!)).toMatchObject({ FIRST_NAME: 'Amazing Grace', TITLE: 'Commodore' });
@@ -169,7 +180,7 @@ describe('merging Salesforce people into the profile list', () => {
       const [id] = rig.salesforce.emulator.insert('Contact', [
         { FirstName: 'Alan', LastName: 'Turing', Email: 'alan@example.com', Title: 'Fellow' },
       ]);
-      await rig.personSync().sync([change('Contact', id!)]);
+      await rig.personSync.sync([change('Contact', id!)], { flow: 'test-flow' });
       rig.salesforce.emulator.update([{ Id: id!, Title: 'Reader' }]);
       await new Promise((resolve) => setTimeout(resolve, 1100));
       rig.responsys.emulator.control.updateProfile({
@@ -177,7 +188,9 @@ describe('merging Salesforce people into the profile list', () => {
         fields: { TITLE: 'Professor' },
       });
       // The reconciliation re-reads the record without knowing what changed.
-      const result = (await rig.personSync().sync([change('Contact', id!)])).get(`Contact:${id}`)!;
+      const result = (await rig.personSync.sync([change('Contact', id!)], { flow: 'test-flow' })).get(
+        `Contact:${id}`,
+      )!;
       expect(result).toMatchObject({ status: 'merged', keptInResponsys: ['TITLE'] });
       expect(member(id!)?.TITLE).toBe('Professor');
     });
@@ -186,13 +199,13 @@ describe('merging Salesforce people into the profile list', () => {
       const [id] = rig.salesforce.emulator.insert('Contact', [
         { FirstName: 'Edsger', LastName: 'Dijkstra', Email: 'edsger@example.com', Title: 'Professor' },
       ]);
-      await rig.personSync().sync([change('Contact', id!)]);
+      await rig.personSync.sync([change('Contact', id!)], { flow: 'test-flow' });
       // The inbound side wrote Title from Responsys into Salesforce and remembered it.
       rig.salesforce.emulator.update([{ Id: id!, Title: 'Emeritus' }], { asUser: 'bridge@example.com' });
       await rig.stores.store.syncLedger.recordWrites('responsys_to_salesforce', [
         { recordKey: id!, target: 'Title', value: 'Emeritus' },
       ]);
-      const result = (await rig.personSync('profile-sync').sync([change('Contact', id!)])).get(
+      const result = (await rig.personSync.sync([change('Contact', id!)], { flow: 'profile-sync' })).get(
         `Contact:${id}`,
       )!;
       expect(result).toMatchObject({ status: 'merged', echoes: ['TITLE'] });

@@ -127,7 +127,7 @@ export interface PersonSyncRig {
   mapping: MappingEngine;
   identity: IdentityService;
   metrics: BridgeMetrics;
-  personSync(flow?: string): PersonSync;
+  personSync: PersonSync;
   close(): Promise<void>;
 }
 
@@ -160,18 +160,16 @@ export async function startPersonSyncRig(
     mapping,
     identity,
     metrics,
-    personSync: (flow = 'test-flow') =>
-      new PersonSync({
-        salesforce: salesforce.client,
-        responsys: responsys.client,
-        mapping,
-        identity,
-        ledger: stores.store.syncLedger,
-        metrics,
-        flow,
-        clock: systemClock,
-        logger: silentLogger(),
-      }),
+    personSync: new PersonSync({
+      salesforce: salesforce.client,
+      responsys: responsys.client,
+      mapping,
+      identity,
+      ledger: stores.store.syncLedger,
+      metrics,
+      clock: systemClock,
+      logger: silentLogger(),
+    }),
     async close() {
       await Promise.all([salesforce.close(), responsys.close(), stores.close()]);
     },

@@ -1,5 +1,8 @@
 import type { BridgeModule } from './module.js';
+import { backfillModule } from './flows/backfill/module.js';
+import { campaignSegmentsModule } from './flows/campaign-segments/module.js';
 import { profileSyncModule } from './flows/profile-sync/module.js';
+import { programsModule } from './flows/programs/module.js';
 import { identityModule } from './identity/module.js';
 import { mappingModule } from './mapping/module.js';
 import { responsysModule } from './responsys/module.js';
@@ -15,4 +18,7 @@ export const installedModules: BridgeModule[] = [
   identityModule,
   mappingModule,
   profileSyncModule,
+  programsModule,
+  campaignSegmentsModule,
+  backfillModule,
 ];

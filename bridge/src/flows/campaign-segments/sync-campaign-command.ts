@@ -85,7 +85,9 @@ export function registerSyncCampaignCommand(program: Command, cli: CliContext): 
         );
       }
       cli.out.write(options.json ? `${JSON.stringify(printed, null, 2)}\n` : describe(printed));
-      if (printed.outcome && printed.outcome.outcome !== 'succeeded') process.exitCode = 1;
+      if (printed.outcome && printed.outcome.outcome !== 'succeeded') {
+        throw new BridgeError('CONFLICT', `The sync of campaign ${printed.campaignId} did not succeed`);
+      }
     });
 }
 

@@ -1,0 +1,5 @@
+import { backfillScenario } from './scenarios/backfill.js';
+import type { BenchScenario } from './scenarios/types.js';
+
+// Every scenario `npm run bench` runs, in order. Add a scenario with one line.
+export const scenarios: BenchScenario[] = [backfillScenario];

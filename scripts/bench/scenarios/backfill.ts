@@ -1,0 +1,193 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { replayMerges } from '../drivers/floor.js';
+import { bridgeEnvironment, startEmulatorHost } from '../support/emulators.js';
+import { runMeasured } from '../support/measured-child.js';
+import { mb, perSecond, seconds, type BenchRow } from '../support/report.js';
+import type { BenchOptions, BenchScenario } from './types.js';
+
+// The backfill of N Contacts from the Salesforce emulator into the Responsys emulator, through the
+// `backfill` command in a bridge process of its own (peak RSS measured from outside), with the
+// emulators in another process. Run at a small N and at the main N to show that memory does not grow
+// with N (and at 1,000,000 with --full), and compared with the floor: the same merge requests (as the
+// recording proxy captured them) sent straight to the emulator with as many calls in flight.
+
+const SMALL = 10_000;
+const FULL = 1_000_000;
+const CLIENT_CONCURRENCY = 4;
+const MEMORY_LIMIT_MB = 300;
+const MAX_OVERHEAD = 0.25;
+const MAX_MEMORY_GROWTH = 0.2;
+
+interface BackfillJson {
+  read: number;
+  merged: number;
+  failed: number;
+  readWith: string;
+  durationMs: number;
+  recordsPerSecond: number;
+  responsysCalls: Record<string, number>;
+  responsysFailedCalls: Record<string, number>;
+  salesforceCalls: Record<string, number>;
+  peakRssMb: number;
+}
+
+export interface BackfillRun {
+  records: number;
+  result: BackfillJson;
+  peakRssBytes: number;
+  wallMs: number;
+  emulatorCalls: Record<string, number>;
+}
+
+/** Runs `responsys-bridge backfill --limit n --json` against the host and returns what it measured. */
+export async function measureBackfill(
+  options: BenchOptions,
+  host: Awaited<ReturnType<typeof startEmulatorHost>>,
+  records: number,
+  capture?: string,
+): Promise<BackfillRun> {
+  const database = await options.createDatabase();
+  try {
+    await host.call('resetResponsys');
+    if (capture) await host.call('startCapture', { file: capture });
+    const run = await runMeasured(
+      join(options.repoRoot, 'bridge/src/cli/main.ts'),
+      ['backfill', '--object', 'Contact', '--limit', String(records), '--json'],
+      { env: bridgeEnvironment(host.urls, database.url), cwd: options.repoRoot },
+    );
+    if (capture) await host.call('stopCapture');
+    if (run.exitCode !== 0) {
+      throw new Error(`backfill exited with ${run.exitCode}: ${run.stderr.slice(-2000)}`);
+    }
+    const result = JSON.parse(run.stdout.slice(run.stdout.indexOf('{'))) as BackfillJson;
+    return {
+      records,
+      result,
+      peakRssBytes: Math.max(run.peakRssBytes, result.peakRssMb * 2 ** 20),
+      wallMs: run.durationMs,
+      emulatorCalls: await host.call<Record<string, number>>('responsysCalls'),
+    };
+  } finally {
+    await database.drop();
+  }
+}
+
+function runRows(name: string, run: BackfillRun): BenchRow[] {
+  const n = run.records.toLocaleString('en-US');
+  const merges = run.emulatorCalls.mergeListRecipients ?? 0;
+  const expected =
+    Math.ceil(run.result.merged / 200) + (run.result.responsysFailedCalls.mergeListRecipients ?? 0);
+  const bulkReads = Object.entries(run.result.salesforceCalls)
+    .filter(([kind]) => kind.startsWith('bulk2.query'))
+    .reduce((sum, [, count]) => sum + count, 0);
+  return [
+    {
+      scenario: name,
+      metric: `${n} Contacts: throughput`,
+      value: `${perSecond(run.result.read, run.result.durationMs)} (${seconds(run.result.durationMs)}; ${seconds(run.wallMs)} with process start)`,
+    },
+    {
+      scenario: name,
+      metric: `${n} Contacts: Responsys merge calls`,
+      value: `${merges} (PET merges ${run.emulatorCalls.mergeProfileExtensionRecipients ?? 0})`,
+      target: `= ceil(N/200) + retries = ${expected}`,
+      ok: merges === expected,
+    },
+    {
+      scenario: name,
+      metric: `${n} Contacts: Salesforce reads`,
+      value: `${run.result.readWith === 'bulk' ? 'Bulk API 2.0' : 'REST'}: ${Object.entries(
+        run.result.salesforceCalls,
+      )
+        .map(([kind, count]) => `${kind} ${count}`)
+        .join(', ')}`,
+      target: 'Bulk API 2.0',
+      ok: run.result.readWith === 'bulk' && bulkReads > 0,
+    },
+    {
+      scenario: name,
+      metric: `${n} Contacts: peak memory (RSS)`,
+      value: mb(run.peakRssBytes),
+      target: `< ${MEMORY_LIMIT_MB} MB`,
+      ok: run.peakRssBytes < MEMORY_LIMIT_MB * 2 ** 20,
+    },
+  ];
+}
+
+export const backfillScenario: BenchScenario = {
+  name: 'backfill',
+  title: 'Backfill of Contacts: merge calls, Bulk API reads, memory, throughput against the floor',
+  async run(options) {
+    const largest = options.full ? FULL : options.records;
+    const host = await startEmulatorHost({ latencyMs: 0, packageTriggers: false });
+    const captureDir = mkdtempSync(join(tmpdir(), 'bench-floor-'));
+    try {
+      options.log(`seeding ${largest.toLocaleString('en-US')} Contacts into the Salesforce emulator`);
+      await host.call('seedContacts', { from: 0, count: largest });
+      const rows: BenchRow[] = [];
+
+      options.log(`backfill of ${SMALL.toLocaleString('en-US')} Contacts`);
+      const small = await measureBackfill(options, host, SMALL);
+      rows.push(...runRows('backfill', small));
+
+      options.log(
+        `backfill of ${options.records.toLocaleString('en-US')} Contacts (merge requests captured)`,
+      );
+      const capture = join(captureDir, 'merges.ndjson');
+      const main = await measureBackfill(options, host, options.records, capture);
+      rows.push(...runRows('backfill', main));
+
+      const growth = main.peakRssBytes / small.peakRssBytes - 1;
+      rows.push({
+        scenario: 'backfill',
+        metric: `memory growth ${SMALL.toLocaleString('en-US')} → ${options.records.toLocaleString('en-US')}`,
+        value: `${(growth * 100).toFixed(0)}% (${mb(small.peakRssBytes)} → ${mb(main.peakRssBytes)})`,
+        target: `≤ ${MAX_MEMORY_GROWTH * 100}% (flat)`,
+        ok: growth <= MAX_MEMORY_GROWTH,
+      });
+
+      options.log('floor: the captured merge requests straight to the emulator');
+      await host.call('resetResponsys');
+      const floor = await replayMerges({
+        file: capture,
+        responsysUrl: host.urls.responsysUrl,
+        username: host.urls.responsysUsername,
+        password: host.urls.responsysPassword,
+        concurrency: CLIENT_CONCURRENCY,
+      });
+      const overhead = main.result.durationMs / floor.durationMs - 1;
+      rows.push({
+        scenario: 'backfill',
+        metric: `floor (${floor.calls} captured merge calls, ${CLIENT_CONCURRENCY} in flight)`,
+        value: `${perSecond(main.records, floor.durationMs)} (${seconds(floor.durationMs)})`,
+      });
+      rows.push({
+        scenario: 'backfill',
+        metric: "bridge's overhead over the floor",
+        value: `${(overhead * 100).toFixed(0)}%`,
+        target: `≤ ${MAX_OVERHEAD * 100}%`,
+        ok: overhead <= MAX_OVERHEAD && floor.failedCalls === 0,
+      });
+
+      if (options.full) {
+        options.log(`backfill of ${FULL.toLocaleString('en-US')} Contacts`);
+        const full = await measureBackfill(options, host, FULL);
+        rows.push(...runRows('backfill', full));
+        const fullGrowth = full.peakRssBytes / main.peakRssBytes - 1;
+        rows.push({
+          scenario: 'backfill',
+          metric: `memory growth ${options.records.toLocaleString('en-US')} → ${FULL.toLocaleString('en-US')}`,
+          value: `${(fullGrowth * 100).toFixed(0)}% (${mb(main.peakRssBytes)} → ${mb(full.peakRssBytes)})`,
+          target: `≤ ${MAX_MEMORY_GROWTH * 100}% (flat)`,
+          ok: fullGrowth <= MAX_MEMORY_GROWTH,
+        });
+      }
+      return rows;
+    } finally {
+      rmSync(captureDir, { recursive: true, force: true });
+      await host.close();
+    }
+  },
+};

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startBridge, type RunningBridge } from '../../bridge/src/app.js';
 import { loadConfig } from '../../bridge/src/config/load.js';
 import { profileSyncModule } from '../../bridge/src/flows/profile-sync/module.js';
@@ -117,6 +118,8 @@ export async function startInProcessBridge(env: Record<string, string>): Promise
 }
 
 const cli = fileURLToPath(new URL('../../bridge/src/cli/main.ts', import.meta.url));
+// Resolved here, so a child started in another directory (a fresh working directory) still finds it.
+const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 export interface BridgeProcess {
   process: ChildProcess;
@@ -131,7 +134,7 @@ export interface BridgeProcess {
 
 /** `responsys-bridge <args>` as a separate Node process, its JSON log lines followed. */
 export function spawnCli(args: string[], env: Record<string, string>, cwd = process.cwd()): BridgeProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
+  const child = spawn(process.execPath, ['--import', tsxLoader, cli, ...args], {
     cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -709,6 +709,30 @@ export class EngagementEventStore {
     return result;
   }
 
+  /** The latest open and click among the events written for each record. */
+  async latestEngagement(
+    ids: readonly string[],
+  ): Promise<Map<string, { lastOpenedAt: Date | null; lastClickedAt: Date | null }>> {
+    const result = new Map<string, { lastOpenedAt: Date | null; lastClickedAt: Date | null }>();
+    if (ids.length === 0) return result;
+    const { rows } = await this.db.query<{
+      salesforce_id: string;
+      opened: Date | null;
+      clicked: Date | null;
+    }>(
+      `SELECT salesforce_id,
+         max(occurred_at) FILTER (WHERE event_type = 'Opened') AS opened,
+         max(occurred_at) FILTER (WHERE event_type = 'Clicked') AS clicked
+       FROM bridge.responsys_events
+       WHERE salesforce_id = ANY($1::text[]) AND status IN ('applied', 'counted') AND event_type IN ('Opened', 'Clicked')
+       GROUP BY salesforce_id`,
+      [[...new Set(ids)]],
+    );
+    for (const row of rows)
+      result.set(row.salesforce_id, { lastOpenedAt: row.opened, lastClickedAt: row.clicked });
+    return result;
+  }
+
   async saveSummaries(summaries: readonly SummaryState[]): Promise<void> {
     if (summaries.length === 0) return;
     await this.db.query(

@@ -14,7 +14,7 @@ import { ResponsysClient } from '../../bridge/src/responsys/client.js';
 import { SalesforceClient } from '../../bridge/src/salesforce/client.js';
 import { freshEmbeddedDataDir } from '../bridge/support/stores.js';
 import { createTestDatabase } from '../support/postgres.js';
-import { killIfRunning, spawnCli, type BridgeProcess } from './support.js';
+import { bridgeEnv, killIfRunning, spawnCli, type BridgeProcess, type Emulators } from './support.js';
 
 // `npm start` with no credentials: both emulators in the process, demo data that agrees, traffic,
 // and records moving within a minute; the first log line says all of it.
@@ -148,6 +148,47 @@ describe('sandbox mode', () => {
     });
     await expect(startBridge(config, { modules: [sandbox], http: false })).rejects.toThrow(
       /This store holds the state of a live bridge/,
+    );
+  });
+
+  it('keeps a live bridge off a store the sandbox used', async () => {
+    const database = await createTestDatabase('e2e_live_on_sandbox');
+    cleanups.push(() => database.drop());
+    const sandboxConfig = loadConfig({
+      env: { DATABASE_URL: database.url, BRIDGE_PORT: '0', BRIDGE_LOG_LEVEL: 'silent' },
+      envFile: false,
+    });
+    const sandbox = await startBridge(sandboxConfig, {
+      modules: [
+        createSandboxModule({
+          emulators: { salesforcePort: 0, responsysPort: 0 },
+          traffic: { enabled: false },
+        }),
+      ],
+      http: false,
+    });
+    await sandbox.stop();
+    const liveConfig = loadConfig({
+      env: {
+        ...bridgeEnv(
+          {
+            salesforce: { url: 'https://login.salesforce.com', credentials: { clientId: 'live-app' } },
+            responsys: {
+              url: 'https://login.rsys1.net',
+              username: 'u',
+              password: 'p',
+              profileList: { name: 'L', folderName: 'F' },
+            },
+          } as unknown as Emulators,
+          database.url,
+        ),
+        BRIDGE_LOG_LEVEL: 'silent',
+      },
+      envFile: false,
+    });
+    expect(liveConfig.mode).toBe('live');
+    await expect(startBridge(liveConfig, { modules: [createSandboxModule()], http: false })).rejects.toThrow(
+      /holds a sandbox run's demo data/,
     );
   });
 });

@@ -31,6 +31,7 @@ export interface RetrieveOptions extends QueryOptions {
   where?: string;
 }
 
+/** Bulk reads are large and rarely urgent: background priority unless the caller says otherwise. */
 export interface BulkQueryOptions extends CallOptions {
   includeDeleted?: boolean;
   /** records per result page (maxRecords); default 10,000 */
@@ -173,8 +174,9 @@ export async function* bulkQuery(
   client: SalesforceClient,
   describer: DescribeCache,
   soql: string,
-  options: BulkQueryOptions = {},
+  requested: BulkQueryOptions = {},
 ): AsyncGenerator<SObjectRecord[]> {
+  const options = { ...requested, priority: requested.priority ?? 'background' };
   const pageSize = options.pageSize ?? 10_000;
   const base = `${client.dataPath}/jobs/query`;
   const job = await client.call(

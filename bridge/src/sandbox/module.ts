@@ -57,7 +57,11 @@ export function createSandboxModule(options: SandboxModuleOptions = {}): BridgeM
       return pointAtEmulators(config, emulators);
     },
     async register(context) {
-      if (context.config.mode !== 'sandbox' || !emulators) return;
+      if (context.config.mode === 'live') {
+        await refuseSandboxStore(context.store, context.config);
+        return;
+      }
+      if (!emulators) return;
       await resetEmulatorState(context.store, context.logger);
       context.services.provide('sandboxEmulators', emulators);
       traffic = new SandboxTraffic({
@@ -114,6 +118,19 @@ export function pointAtEmulators(config: BridgeConfig, emulators: SandboxEmulato
       eventFiles: { kind: 'directory', path: responsys.eventFilesDir },
     },
   };
+}
+
+/** A live bridge must not resume from a sandbox run's replay position and links. */
+async function refuseSandboxStore(store: Store, config: BridgeConfig): Promise<void> {
+  if (!(await store.watermarks.get(SANDBOX_MARKER))) return;
+  const where = config.store.databaseUrl
+    ? 'The database of DATABASE_URL'
+    : `The store in ${config.store.dataDir}`;
+  throw new BridgeError(
+    'CONFIG_INVALID',
+    `${where} holds a sandbox run's demo data (emulator replay position and links). Point BRIDGE_DATA_DIR ` +
+      '(or DATABASE_URL) elsewhere for live mode, or delete that store.',
+  );
 }
 
 /**

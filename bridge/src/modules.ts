@@ -1,6 +1,9 @@
 import type { BridgeModule } from './module.js';
 import { backfillModule } from './flows/backfill/module.js';
 import { campaignSegmentsModule } from './flows/campaign-segments/module.js';
+import { engagementModule } from './flows/engagement/module.js';
+import { leadStatusModule } from './flows/lead-status/module.js';
+import { optOutsInboundModule } from './flows/opt-outs/inbound-module.js';
 import { profileSyncModule } from './flows/profile-sync/module.js';
 import { programsModule } from './flows/programs/module.js';
 import { identityModule } from './identity/module.js';
@@ -21,4 +24,7 @@ export const installedModules: BridgeModule[] = [
   programsModule,
   campaignSegmentsModule,
   backfillModule,
+  engagementModule,
+  leadStatusModule,
+  optOutsInboundModule,
 ];

@@ -188,6 +188,8 @@ export async function makePeople(
     fields?: Record<string, string | boolean>;
     /** who creates the records (default admin@example.com; the package trigger stamps them Pending) */
     asUser?: string;
+    /** write the RIID onto the Salesforce records */
+    riidOnRecord?: boolean;
   } = {},
 ): Promise<Person[]> {
   const ids = emulators.salesforce.insert(
@@ -213,6 +215,13 @@ export async function makePeople(
     if (!outcome.ok) throw new Error(`could not create recipient ${email}: ${outcome.message}`);
     return { id: ids[index]!, riid: outcome.riid, email };
   });
+  if (options.riidOnRecord) {
+    // as the outbound sync leaves it: the RIID on the record, written by the integration user
+    emulators.salesforce.update(
+      people.map((person) => ({ Id: person.id, Responsys_RIID__c: person.riid })),
+      { asUser: 'bridge@example.com' },
+    );
+  }
   if (options.link) {
     await running.bridge.context.store.identityLinks.link(
       people.map((person) => ({

@@ -1,0 +1,186 @@
+// The rule for opt-outs and opt-ins coming from Responsys (F7 inbound):
+//
+// - An opt-out always applies, at once, to every Lead and Contact of the person that is not opted out
+//   yet (Email Opt Out ticked, opt-out source Responsys, opt-out time = when the person opted out). A
+//   record already opted out keeps its source and time: the first opt-out stands.
+// - An opt-in clears an opt-out only when it came from the person and is newer than the last opt-out
+//   the bridge knows of, on either side. "From the person" means a Contact Event Data OPT_IN row whose
+//   SOURCE is one of RESPONSYS_OPT_IN_SOURCES (default FORM, LINK: the person used a form or a link).
+//   An opt-in made any other way (an import, an API call, a marketer) is recorded on the timeline but
+//   never clears an opt-out. A callback opt-in carries no SOURCE: it waits for its file row.
+// - A record opted out later than the opt-in, or at an unknown time, stays opted out.
+
+export type OptType = 'Opted_Out' | 'Opted_In';
+
+export interface OptEvent {
+  eventKey: string;
+  type: OptType;
+  occurredAt: Date;
+  origin: 'file' | 'callback';
+  /** the CED SOURCE column (upper case) */
+  source: string | null;
+  /** still to be decided (the others are history: earlier opt-outs count as the last opt-out) */
+  pending: boolean;
+}
+
+export interface PersonRecord {
+  id: string;
+  objectType: 'Lead' | 'Contact';
+  optedOut: boolean;
+  optOutAt: Date | null;
+  optOutSource: string | null;
+}
+
+export type OptEventStatus = 'applied' | 'held' | 'ignored';
+
+export interface RecordWrite {
+  id: string;
+  objectType: 'Lead' | 'Contact';
+  optedOut: boolean;
+  fields: Record<string, unknown>;
+}
+
+export interface OptDecision {
+  /** the event that decides the person's state, if any */
+  decisive: OptEvent | null;
+  statuses: Map<string, { status: OptEventStatus; reason: string }>;
+  writes: RecordWrite[];
+  /** records left as they are, and why */
+  kept: Array<{ id: string; reason: string }>;
+}
+
+const iso = (date: Date) => date.toISOString();
+
+export function isFromThePerson(event: OptEvent, optInSources: readonly string[]): boolean {
+  return event.origin === 'file' && !!event.source && optInSources.includes(event.source.toUpperCase());
+}
+
+export function decideOpt(
+  events: readonly OptEvent[],
+  records: readonly PersonRecord[],
+  optInSources: readonly string[],
+): OptDecision {
+  const statuses = new Map<string, { status: OptEventStatus; reason: string }>();
+  const ordered = [...events].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
+  const lastOptOut = (before?: Date): Date | null => {
+    let latest: Date | null = null;
+    const consider = (date: Date | null) => {
+      if (date && (!before || date.getTime() < before.getTime()) && (!latest || date > latest)) latest = date;
+    };
+    for (const event of ordered) if (event.type === 'Opted_Out') consider(event.occurredAt);
+    for (const record of records) if (record.optedOut) consider(record.optOutAt);
+    return latest;
+  };
+
+  const candidates: OptEvent[] = [];
+  for (const event of ordered.filter((candidate) => candidate.pending)) {
+    if (event.type === 'Opted_Out') {
+      candidates.push(event);
+      continue;
+    }
+    if (!isFromThePerson(event, optInSources)) {
+      statuses.set(event.eventKey, {
+        status: 'held',
+        reason:
+          event.origin === 'callback'
+            ? 'an opt-in callback does not say who opted in; its Contact Event Data row decides'
+            : `opt-in source ${event.source ?? '(none)'} is not the person (RESPONSYS_OPT_IN_SOURCES: ${optInSources.join(', ')}); an opt-out stays`,
+      });
+      continue;
+    }
+    const before = lastOptOut();
+    if (before && before.getTime() >= event.occurredAt.getTime()) {
+      statuses.set(event.eventKey, {
+        status: 'ignored',
+        reason: `the opt-in (${iso(event.occurredAt)}) is not newer than the last opt-out (${iso(before)})`,
+      });
+      continue;
+    }
+    candidates.push(event);
+  }
+
+  const decisive = candidates[candidates.length - 1] ?? null;
+  for (const event of candidates) {
+    if (event === decisive || event.type === decisive?.type) {
+      statuses.set(event.eventKey, {
+        status: 'applied',
+        reason: `${event.type === 'Opted_Out' ? 'opt-out' : 'opt-in'} applied`,
+      });
+    } else {
+      statuses.set(event.eventKey, {
+        status: 'ignored',
+        reason: `a later ${decisive!.type === 'Opted_Out' ? 'opt-out' : 'opt-in'} (${iso(decisive!.occurredAt)}) decides`,
+      });
+    }
+  }
+
+  const writes: RecordWrite[] = [];
+  const kept: Array<{ id: string; reason: string }> = [];
+  if (decisive?.type === 'Opted_Out') {
+    for (const record of records) {
+      if (record.optedOut) {
+        kept.push({
+          id: record.id,
+          reason: `already opted out (${record.optOutSource ?? 'source unknown'})`,
+        });
+        continue;
+      }
+      writes.push({
+        id: record.id,
+        objectType: record.objectType,
+        optedOut: true,
+        fields: {
+          HasOptedOutOfEmail: true,
+          Responsys_Opt_Out_Source__c: 'Responsys',
+          Responsys_Opt_Out_At__c: iso(optedOutSince(ordered, decisive, optInSources)),
+        },
+      });
+    }
+  } else if (decisive?.type === 'Opted_In') {
+    for (const record of records) {
+      if (!record.optedOut) continue;
+      if (!record.optOutAt || record.optOutAt.getTime() >= decisive.occurredAt.getTime()) {
+        kept.push({
+          id: record.id,
+          reason: record.optOutAt
+            ? `opted out in ${record.optOutSource ?? 'Salesforce'} at ${iso(record.optOutAt)}, after the opt-in`
+            : 'opted out at an unknown time',
+        });
+        continue;
+      }
+      writes.push({
+        id: record.id,
+        objectType: record.objectType,
+        optedOut: false,
+        fields: {
+          HasOptedOutOfEmail: false,
+          Responsys_Opt_Out_Source__c: null,
+          Responsys_Opt_Out_At__c: null,
+        },
+      });
+    }
+  }
+  return { decisive, statuses, writes, kept };
+}
+
+/**
+ * When the person opted out: the first opt-out after their last own opt-in (an opt-in followed by an
+ * opt-out is over, but it ended the opt-out before it).
+ */
+function optedOutSince(
+  events: readonly OptEvent[],
+  decisive: OptEvent,
+  optInSources: readonly string[],
+): Date {
+  const before = (event: OptEvent) => event.occurredAt.getTime() <= decisive.occurredAt.getTime();
+  const lastOptIn = events
+    .filter((event) => event.type === 'Opted_In' && before(event) && isFromThePerson(event, optInSources))
+    .pop();
+  const since = events.find(
+    (event) =>
+      event.type === 'Opted_Out' &&
+      before(event) &&
+      (!lastOptIn || event.occurredAt.getTime() > lastOptIn.occurredAt.getTime()),
+  );
+  return since?.occurredAt ?? decisive.occurredAt;
+}

@@ -230,4 +230,40 @@ describe('several bridge processes on one PostgreSQL server', () => {
       'follower:elected',
     ]);
   });
+  it(
+    'lets processes that start at the same moment on a fresh database all set up the queue schema',
+    { timeout: 90_000 },
+    async () => {
+      // pg-boss's schema and queue-partition DDL races between processes (a duplicate schema, or a
+      // deadlock); a few rounds make the race all but certain without the setup lock.
+      for (let round = 0; round < 3; round += 1) {
+        database = await createTestDatabase('cluster');
+        const url = database.url;
+        const stores = await Promise.all(
+          ['a', 'b', 'c'].map((id) => openStore({ databaseUrl: url, dataDir: 'unused', instanceId: id })),
+        );
+        const queues = stores.map((store) => {
+          const queue = createWorkQueue(store);
+          for (let flow = 0; flow < 6; flow += 1) {
+            queue.defineFlow({
+              name: `simultaneous-${flow}`,
+              direction: 'salesforce_to_responsys',
+              expressLane: true,
+              handle: async () => new Map(),
+            });
+          }
+          return queue;
+        });
+        const started = await Promise.allSettled(queues.map((queue) => queue.start({ workers: false })));
+        await Promise.all(queues.map((queue) => queue.stop(100)));
+        await Promise.all(stores.map((store) => store.close()));
+        await database.drop();
+        database = undefined;
+        expect(
+          started.map((result) => (result.status === 'rejected' ? String(result.reason) : 'started')),
+          `round ${round}`,
+        ).toEqual(['started', 'started', 'started']);
+      }
+    },
+  );
 });

@@ -58,14 +58,13 @@ describe('two bridge processes on one PostgreSQL server', () => {
     { timeout: 180_000 },
     async () => {
       const env = bridgeEnv(emulators, database.url, { BRIDGE_QUEUE_BATCH_SIZE: '20' });
-      // One after the other: two processes creating the queue schema of a fresh database at the same
-      // moment can deadlock in PostgreSQL (reported to the runtime owner).
+      // Both at once, as two replicas of a deployment start.
       const first = spawnCli(['start'], { ...env, BRIDGE_INSTANCE_ID: 'bridge-a' });
-      children.push(first);
-      await first.waitForLine((line) => line.msg === 'bridge started', 90_000);
       const second = spawnCli(['start'], { ...env, BRIDGE_INSTANCE_ID: 'bridge-b' });
-      children.push(second);
-      await second.waitForLine((line) => line.msg === 'bridge started', 90_000);
+      children.push(first, second);
+      await Promise.all(
+        [first, second].map((child) => child.waitForLine((line) => line.msg === 'bridge started', 90_000)),
+      );
       await eventually('one subscription', () =>
         [first, second].some((child) => child.lines.some((line) => line.msg === `subscribed to ${CHANNEL}`)),
       );

@@ -43,6 +43,7 @@ import {
 export const LOST_JOBS_QUEUE = 'bridge-lost-jobs';
 const EXPRESS_SUFFIX = '-express';
 const PGBOSS_SCHEMA = 'pgboss';
+const QUEUE_SETUP_LOCK_KEY = 'responsys-bridge.queue-setup';
 const DEFAULT_LOST_RETRY_LIMIT = 10;
 const QUEUE_NAME = /^[a-z][a-z0-9-]{1,40}$/;
 
@@ -274,9 +275,31 @@ export class WorkQueue {
       deleteAfterDays: 7,
     });
     boss.on('error', (error: Error) => this.log.error({ err: error }, `queue error: ${errorMessage(error)}`));
-    await boss.start();
+    await this.underSetupLock(async () => {
+      await boss.start();
+      await this.createQueues(boss);
+    });
     this.boss = boss;
+    this.options.metrics.setQueueStateSource(() => this.stateCounts());
+    if (workers) await this.startWorkers(boss);
+  }
 
+  /**
+   * pg-boss creates its schema and each queue's partition with DDL that races when two processes do it
+   * at once (a duplicate schema, or a deadlock between two partitions being attached), so on a shared
+   * server the whole setup runs under one advisory lock. The embedded store has one process per data
+   * directory, and its single connection could not hold the lock while pg-boss works.
+   */
+  private async underSetupLock(setup: () => Promise<void>): Promise<void> {
+    const { db } = this.options.store;
+    if (db.backend === 'embedded') return setup();
+    await db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [QUEUE_SETUP_LOCK_KEY]);
+      await setup();
+    });
+  }
+
+  private async createQueues(boss: PgBoss): Promise<void> {
     const common = {
       retryLimit: this.lostRetryLimit,
       retryDelay: 2,
@@ -302,8 +325,6 @@ export class WorkQueue {
         expireInSeconds: task.timeoutSeconds ?? this.settings.jobTimeoutSeconds,
       });
     }
-    this.options.metrics.setQueueStateSource(() => this.stateCounts());
-    if (workers) await this.startWorkers(boss);
   }
 
   private async startWorkers(boss: PgBoss): Promise<void> {

@@ -3,6 +3,7 @@ import { apexFormatCheck } from './checks/apex-format.js';
 import { apexSemanticsCheck } from './checks/apex-semantics.js';
 import { apexSyntaxCheck } from './checks/apex-syntax.js';
 import { metadataContractCheck } from './checks/metadata-contract.js';
+import { metadataLimitsCheck } from './checks/metadata-limits.js';
 import { pmdCheck } from './checks/pmd.js';
 import { sfConvertCheck } from './checks/sf-convert.js';
 import { suppressionsCheck } from './checks/suppressions.js';
@@ -14,6 +15,7 @@ export const CHECKS: Check[] = [
   apexSyntaxCheck,
   apexFormatCheck,
   xmlWellFormedCheck,
+  metadataLimitsCheck,
   metadataContractCheck,
   suppressionsCheck,
   apexSemanticsCheck,

@@ -1,7 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runGate } from '../../scripts/quality/run-gate.js';
 import { findUnexplainedSuppressions } from '../../scripts/quality/checks/suppressions.js';
-import { CLASSES, copyOfRealPackage, emptyPackage, type FixtureProject } from './support/fixture-project.js';
+import {
+  CLASSES,
+  REPO_ROOT,
+  copyOfRealPackage,
+  emptyPackage,
+  type FixtureProject,
+} from './support/fixture-project.js';
 
 let project: FixtureProject | undefined;
 
@@ -74,5 +80,35 @@ describe('metadata XML check', () => {
     expect(outcome?.findings[0]).toMatchObject({ file: path });
     expect(outcome?.findings[0]?.message).toMatch(/label|lable/);
     expect(outcome?.findings[0]?.line).toBeGreaterThan(1);
+  });
+});
+
+describe('metadata limits', () => {
+  it('reports a permission set description and a field label longer than Salesforce accepts', async () => {
+    project = await copyOfRealPackage();
+    const permissionSet =
+      'force-app/main/default/permissionsets/Responsys_Engagement_Viewer.permissionset-meta.xml';
+    const field = 'force-app/main/default/objects/Lead/fields/Responsys_RIID__c.field-meta.xml';
+    await project.write(
+      permissionSet,
+      (await project.read(permissionSet)).replace(/<description>[^<]*</, `<description>${'x'.repeat(256)}<`),
+    );
+    await project.write(
+      field,
+      (await project.read(field)).replace(/<label>[^<]*</, `<label>${'Responsys recipient id '.repeat(2)}<`),
+    );
+
+    const [outcome] = await runGate({ root: project.root, only: ['limits'] });
+
+    expect(outcome?.findings).toEqual([
+      { file: field, message: '<label> has 46 characters; Salesforce allows 40' },
+      { file: permissionSet, message: '<description> has 256 characters; Salesforce allows 255' },
+    ]);
+  });
+
+  it('passes the real package', async () => {
+    const [outcome] = await runGate({ root: REPO_ROOT, only: ['limits'] });
+    expect(outcome?.findings).toEqual([]);
+    expect(outcome?.summary).toMatch(/^\d+ metadata files within/);
   });
 });

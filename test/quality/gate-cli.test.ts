@@ -58,6 +58,6 @@ describe('salesforce-gate command', () => {
     const { code, output } = await gate(['--only', 'spelling']);
 
     expect(code).toBe(2);
-    expect(output).toContain('Unknown check spelling; known: apex-syntax, apex-format, xml, contract');
+    expect(output).toContain('Unknown check spelling; known: apex-syntax, apex-format, xml, limits, contract');
   }, 60_000);
 });

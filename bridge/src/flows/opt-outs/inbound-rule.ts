@@ -51,8 +51,9 @@ export interface OptDecision {
 
 const iso = (date: Date) => date.toISOString();
 
+/** A callback carries no SOURCE; once its file row completed it, the row's SOURCE counts. */
 export function isFromThePerson(event: OptEvent, optInSources: readonly string[]): boolean {
-  return event.origin === 'file' && !!event.source && optInSources.includes(event.source.toUpperCase());
+  return !!event.source && optInSources.includes(event.source.toUpperCase());
 }
 
 export function decideOpt(
@@ -82,7 +83,7 @@ export function decideOpt(
       statuses.set(event.eventKey, {
         status: 'held',
         reason:
-          event.origin === 'callback'
+          event.origin === 'callback' && !event.source
             ? 'an opt-in callback does not say who opted in; its Contact Event Data row decides'
             : `opt-in source ${event.source ?? '(none)'} is not the person (RESPONSYS_OPT_IN_SOURCES: ${optInSources.join(', ')}); an opt-out stays`,
       });

@@ -247,9 +247,10 @@ export function optOutsInboundHandler(options: OptOutsInboundOptions) {
         salesforceId: mineWritten[0]?.id ?? person.records[0]?.id ?? null,
       };
       if (!decision.decisive) {
-        const reasons = [...decision.statuses.values()].map((status) => status.reason);
-        outcomes.skipped(item, reasons[0] ?? 'nothing to change', {
-          code: 'OPT_IN_HELD',
+        // Only opt-ins were waiting, and none may clear the opt-out (yet).
+        const [first] = [...decision.statuses.values()];
+        outcomes.skipped(item, first?.reason ?? 'nothing to change', {
+          code: first?.status === 'ignored' ? 'OPT_IN_NOT_NEWER' : 'OPT_IN_HELD',
           details,
           ...identity,
         });

@@ -3,6 +3,7 @@ import { backfillModule } from './flows/backfill/module.js';
 import { campaignSegmentsModule } from './flows/campaign-segments/module.js';
 import { engagementModule } from './flows/engagement/module.js';
 import { leadStatusModule } from './flows/lead-status/module.js';
+import { opportunityProgramsModule } from './flows/opportunity-programs/module.js';
 import { optOutsInboundModule } from './flows/opt-outs/inbound-module.js';
 import { profileSyncModule } from './flows/profile-sync/module.js';
 import { programsModule } from './flows/programs/module.js';
@@ -20,8 +21,9 @@ export const installedModules: BridgeModule[] = [
   responsysModule,
   identityModule,
   mappingModule,
-  profileSyncModule,
   programsModule,
+  profileSyncModule,
+  opportunityProgramsModule,
   campaignSegmentsModule,
   backfillModule,
   engagementModule,

@@ -130,10 +130,13 @@ serveRpc(
       perSecond,
       seconds,
       batch,
+      prefix,
     }: {
       perSecond: number;
       seconds: number;
       batch: number;
+      /** makes names and emails unique across calls */
+      prefix: string;
     }): Promise<{ published: Record<string, number>; achievedPerSecond: number }> {
       const sf = need(salesforce, 'Salesforce');
       const published: Record<string, number> = {};
@@ -148,9 +151,9 @@ serveRpc(
         const ids = sf.insert(
           'Lead',
           Array.from({ length: size }, (_, i) => ({
-            LastName: `Stream${n + i}`,
+            LastName: `${prefix}${n + i}`,
             Company: `Stream Co ${n + i}`,
-            Email: `stream.lead${n + i}@example.com`,
+            Email: `${prefix}.lead${n + i}@example.com`,
             LeadSource: (n + i) % 3 === 0 ? 'Web' : 'Phone Inquiry',
           })),
         );

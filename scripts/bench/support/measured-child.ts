@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 // Runs a bridge command in a child process of its own (one node process, TypeScript through tsx's
@@ -28,7 +28,13 @@ function highWaterMark(pid: number): number | undefined {
 export async function runMeasured(
   script: string,
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string; onStderrLine?: (line: string) => void } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    onStderrLine?: (line: string) => void;
+    onStdout?: (text: string) => void;
+    onSpawn?: (child: ChildProcess) => void;
+  } = {},
 ): Promise<MeasuredRun> {
   const started = process.hrtime.bigint();
   const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
@@ -36,6 +42,10 @@ export async function runMeasured(
     cwd: options.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  options.onSpawn?.(child);
+  // Never leave a bridge process behind when the benchmark itself ends early.
+  const killChild = () => child.kill('SIGKILL');
+  process.once('exit', killChild);
   let peak = 0;
   const sample = () => {
     const value = child.pid ? highWaterMark(child.pid) : undefined;
@@ -47,6 +57,8 @@ export async function runMeasured(
   let partial = '';
   child.stdout.setEncoding('utf8').on('data', (text: string) => {
     stdout += text;
+    if (stdout.length > 2_000_000) stdout = stdout.slice(-1_000_000);
+    options.onStdout?.(text);
     sample();
   });
   child.stderr.setEncoding('utf8').on('data', (text: string) => {
@@ -65,11 +77,100 @@ export async function runMeasured(
     });
   });
   clearInterval(timer);
+  process.off('exit', killChild);
   return {
     exitCode,
     stdout,
     stderr,
     durationMs: Number(process.hrtime.bigint() - started) / 1e6,
     peakRssBytes: peak,
+  };
+}
+
+export interface RunningChild {
+  pid: number;
+  /** resolves with the first JSON log line (stdout or stderr) the predicate accepts */
+  waitForLine(
+    predicate: (line: Record<string, unknown>) => boolean,
+    timeoutMs: number,
+  ): Promise<Record<string, unknown>>;
+  /** SIGTERM, then the measured run once it exited */
+  stop(): Promise<MeasuredRun>;
+}
+
+/** A long-running bridge process (e.g. `start`), measured like runMeasured until it is stopped. */
+export function startMeasured(
+  script: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): RunningChild {
+  const waiters: Array<{
+    predicate: (line: Record<string, unknown>) => boolean;
+    resolve(line: Record<string, unknown>): void;
+  }> = [];
+  const seen: Array<Record<string, unknown>> = [];
+  const onLine = (text: string) => {
+    let line: Record<string, unknown>;
+    try {
+      line = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      line = { msg: text };
+    }
+    seen.push(line);
+    if (seen.length > 500) seen.shift();
+    for (const waiter of [...waiters]) {
+      if (waiter.predicate(line)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(line);
+      }
+    }
+  };
+  let stdoutPartial = '';
+  let pid = 0;
+  let exited = false;
+  const run = runMeasured(script, args, {
+    ...options,
+    onStderrLine: onLine,
+    onStdout: (text) => {
+      stdoutPartial += text;
+      const lines = stdoutPartial.split('\n');
+      stdoutPartial = lines.pop() ?? '';
+      for (const line of lines) if (line.trim()) onLine(line);
+    },
+    onSpawn: (child) => (pid = child.pid ?? 0),
+  });
+  void run.then(() => (exited = true));
+  return {
+    get pid() {
+      return pid;
+    },
+    waitForLine(predicate, timeoutMs) {
+      const existing = seen.find(predicate);
+      if (existing) return Promise.resolve(existing);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(`no such log line within ${timeoutMs} ms; last: ${JSON.stringify(seen.slice(-5))}`),
+            ),
+          timeoutMs,
+        );
+        waiters.push({
+          predicate,
+          resolve: (line) => {
+            clearTimeout(timer);
+            resolve(line);
+          },
+        });
+        void run.then((result) => {
+          clearTimeout(timer);
+          reject(new Error(`the process exited with ${result.exitCode}: ${result.stderr.slice(-1500)}`));
+        });
+      });
+    },
+    async stop() {
+      if (!exited && pid) process.kill(pid, 'SIGTERM');
+      return run;
+    },
   };
 }

@@ -105,5 +105,11 @@ export function serveRpc(
       }
     })();
   });
+  // The benchmark ended without saying goodbye (it crashed): do not outlive it.
+  process.once('disconnect', () => {
+    void onExit()
+      .catch(() => undefined)
+      .finally(() => process.exit(1));
+  });
   process.send!({ ready: true });
 }

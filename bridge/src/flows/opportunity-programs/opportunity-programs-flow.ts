@@ -4,7 +4,7 @@ import { isSalesforceId, toId18, type SObjectRecord } from '../../salesforce/soq
 import type { SyncLogInput } from '../../store/sync-log.js';
 import type { PersonChange, PersonSync, PersonSyncResult } from '../person-sync/person-sync.js';
 import type { EnrolmentRequest, EnrolmentResult, ProgramEnroller } from '../programs/enrolment.js';
-import { enrolmentLogLine } from '../lead-programs/lead-programs-flow.js';
+import { enrolmentLogLine } from '../lead-programs/lead-programs.js';
 import type { ProgramRouteCatalog } from '../programs/route-catalog.js';
 import { matchRoutes, routeFields, type ProgramRoute } from '../programs/routes.js';
 

@@ -1,91 +1,56 @@
-import type { BridgeModule } from '../../module.js';
-import type { BatchOutcomes, FlowBatch, RecordOutcome } from '../../queue/outcomes.js';
-import type { SyncLedger } from '../../store/sync-ledger.js';
-import type { PersonSync } from '../person-sync/person-sync.js';
-import { isPersonObject, personChange, personOutcome } from '../person-sync/work-items.js';
+import type { RecordOutcome, WorkItem } from '../../queue/outcomes.js';
+import type { LedgerValue } from '../../store/sync-ledger.js';
+import type { PersonSyncResult } from '../person-sync/person-sync.js';
 
 // F7, the outbound half: Email Opt Out ticked on a Lead or Contact reaches Responsys as permission
-// status O within seconds. Opt-outs travel in their own flow, and within it in the express lane
-// (priority 100, a worker of their own), so they never wait behind other queued work; the person
-// sync's per-record lock makes an update of the same person that is already in flight finish first,
-// and the opt-out then reads and sends the current value. The opt-out source and time are on the
-// record (stamped by the package trigger, or filled in here when a path without the trigger set the
-// flag). Unticking it (OPT_IN) travels the same way with status I.
+// status O within seconds, ahead of other work for that person. The package trigger publishes it as
+// an OPT_OUT change, which the queue puts first twice over: priority 100 in the profile-sync queue,
+// and that queue's express lane with a worker of its own, so it never waits behind a long batch or a
+// backlog. An update of the same person already in flight finishes first (the person sync holds a
+// lock per record), and the opt-out then reads and sends the current value: a late or stale update
+// can never send I after it. The source and time of the opt-out are on the record (the trigger stamps
+// them; the person sync fills them in when the flag was set by a path without the trigger). Unticking
+// (OPT_IN) travels the same way with status I.
 
-export const OPT_OUTS_OUTBOUND_FLOW = 'opt-outs-outbound';
+/** The ledger target of the permission status written to a recipient (the inbound half reads it). */
+export const PERMISSION_TARGET = 'PROFILE_LIST.EMAIL_PERMISSION_STATUS_';
 
-const PERMISSION_TARGET = 'PROFILE_LIST.EMAIL_PERMISSION_STATUS_';
-
-export interface OptOutsOutboundOptions {
-  personSync: Pick<PersonSync, 'sync'>;
-  /** remembers the permission status written, for the opt-out reconciliation and echo checks */
-  ledger: Pick<SyncLedger, 'recordWrites'>;
-  listName: string;
+export function isOptChange(item: Pick<WorkItem, 'changeTypes'>): boolean {
+  return item.changeTypes.includes('OPT_OUT') || item.changeTypes.includes('OPT_IN');
 }
 
-export function optOutsOutboundHandler(options: OptOutsOutboundOptions) {
-  return async (batch: FlowBatch): Promise<BatchOutcomes> => {
-    const changes = batch.items.map((item) => ({
-      ...personChange(item),
-      changedFields: ['HasOptedOutOfEmail'],
-    }));
-    const results = await options.personSync.sync(changes, { flow: batch.flow, signal: batch.signal });
-    const outcomes: BatchOutcomes = new Map();
-    const writes = [];
-    for (const item of batch.items) {
-      const result = results.get(item.key);
-      if (!result) continue;
-      if (result.status !== 'merged') {
-        outcomes.set(item.key, personOutcome(result, options.listName));
-        continue;
-      }
-      const status = result.optedOut ? 'O' : 'I';
-      writes.push({ recordKey: result.riid!, target: PERMISSION_TARGET, value: status });
-      const asked = item.changeType === 'OPT_OUT' ? 'O' : 'I';
-      const record = result.record;
-      const note =
-        status === asked
-          ? result.optedOut
-            ? `permission status O (opted out in ${String(record.Responsys_Opt_Out_Source__c ?? 'Salesforce')}${
-                record.Responsys_Opt_Out_At__c ? ` at ${String(record.Responsys_Opt_Out_At__c)}` : ''
-              })`
-            : 'permission status I (opted in again)'
-          : `permission status ${status}: the record changed again since (${item.changeType} is no longer current)`;
-      const outcome = personOutcome(result, options.listName, note) as Extract<
-        RecordOutcome,
-        { status: 'succeeded' }
-      >;
-      outcomes.set(item.key, {
-        ...outcome,
-        details: {
-          ...outcome.details,
-          permissionStatus: status,
-          optOutSource: record.Responsys_Opt_Out_Source__c ?? null,
-          optOutAt: record.Responsys_Opt_Out_At__c ?? null,
-        },
-      });
-    }
-    if (writes.length > 0) await options.ledger.recordWrites('salesforce_to_responsys', writes);
-    return outcomes;
+/** The permission status an opt change sent, for the ledger (so the inbound half knows its echo). */
+export function permissionWrite(result: PersonSyncResult): LedgerValue | undefined {
+  if (result.status !== 'merged' || !result.riid) return undefined;
+  return { recordKey: result.riid, target: PERMISSION_TARGET, value: result.optedOut ? 'O' : 'I' };
+}
+
+/** The outcome of an opt change: what was sent, from where and when, in the sync log. */
+export function optChangeOutcome(
+  item: WorkItem,
+  result: PersonSyncResult,
+  outcome: RecordOutcome,
+): RecordOutcome {
+  if (result.status !== 'merged' || outcome.status !== 'succeeded') return outcome;
+  const status = result.optedOut ? 'O' : 'I';
+  // Several changes of one record collapse into the strongest (an opt-out); the current value decides.
+  const asked = item.changeType === 'OPT_OUT' ? 'O' : item.changeType === 'OPT_IN' ? 'I' : status;
+  const record = result.record;
+  const source =
+    (record.Responsys_Opt_Out_Source__c as string | null | undefined) ??
+    (result.optedOut ? 'Salesforce' : null);
+  const at =
+    (record.Responsys_Opt_Out_At__c as string | null | undefined) ??
+    (result.optedOut ? item.occurredAt : null);
+  const note =
+    status !== asked
+      ? `permission status ${status}: the flag changed again since (${item.changeType} is no longer current)`
+      : result.optedOut
+        ? `permission status O (opted out in ${source}${at ? ` at ${at}` : ''})`
+        : 'permission status I (opted in again)';
+  return {
+    ...outcome,
+    reason: `${outcome.reason}; ${note}`,
+    details: { ...outcome.details, permissionStatus: status, optOutSource: source, optOutAt: at },
   };
 }
-
-export const optOutsOutboundModule: BridgeModule = {
-  name: 'opt-outs-outbound',
-  register(context) {
-    const { services, queue, store } = context;
-    if (!services.has('personSync')) return;
-    queue.defineFlow({
-      name: OPT_OUTS_OUTBOUND_FLOW,
-      direction: 'salesforce_to_responsys',
-      accepts: (change) =>
-        isPersonObject(change.objectType) &&
-        (change.changeType === 'OPT_OUT' || change.changeType === 'OPT_IN'),
-      handle: optOutsOutboundHandler({
-        personSync: services.get('personSync'),
-        ledger: store.syncLedger,
-        listName: context.config.responsys.profileList ?? 'the profile list',
-      }),
-    });
-  },
-};

@@ -1,4 +1,4 @@
-import type { RecipientRef, SalesforceMatch } from '../../identity/types.js';
+import type { RecipientDirectory, RecipientRef, SalesforceMatch } from '../../identity/types.js';
 import type { WorkQueue } from '../../queue/work-queue.js';
 import type { SalesforceClient } from '../../salesforce/client.js';
 import type { WriteResult } from '../../salesforce/writes.js';
@@ -73,6 +73,8 @@ export interface EngagementApplierOptions {
   store: Store;
   salesforce: SalesforceClient;
   identity: EngagementIdentity;
+  /** Responsys, to learn the address of recipients the bridge has no link for */
+  recipients?: RecipientDirectory;
   queue: WorkQueue;
   settings: EngagementSettings;
   metrics: BridgeMetrics;
@@ -475,11 +477,29 @@ export class EngagementApplier {
     const refs = new Map<string, RecipientRef>();
     for (const event of events) {
       const key = personKey(event);
-      if (key && !refs.has(key)) {
-        refs.set(key, { key, riid: event.riid, customerId: event.customerId, email: event.email });
-      }
+      if (!key) continue;
+      const ref = refs.get(key) ?? { key, riid: event.riid, customerId: null, email: null };
+      ref.customerId ??= event.customerId;
+      ref.email ??= event.email;
+      refs.set(key, ref);
     }
     const matches = await this.options.identity.resolveSalesforceRecords([...refs.values()]);
+    // Opens and clicks name only the RIID: when the bridge has no link for it, Responsys says who it is.
+    const anonymous = [...refs.values()].filter(
+      (ref) => ref.riid && !ref.email && !ref.customerId && matches.get(ref.key!)?.status !== 'matched',
+    );
+    if (anonymous.length > 0 && this.options.recipients) {
+      const members = await this.options.recipients.retrieveProfileMembers(
+        anonymous.map((ref) => ref.riid!),
+        { by: 'RIID_', fields: ['EMAIL_ADDRESS_', 'CUSTOMER_ID_'] },
+      );
+      const known = anonymous.flatMap((ref) => {
+        const member = members.byId.get(ref.riid!)?.[0];
+        return member ? [{ ...ref, email: member.EMAIL_ADDRESS_, customerId: member.CUSTOMER_ID_ }] : [];
+      });
+      for (const [key, match] of await this.options.identity.resolveSalesforceRecords(known))
+        matches.set(key, match);
+    }
     const targets = new Map<string, Target>();
     const now = this.options.clock.now();
     for (const event of events) {

@@ -99,6 +99,7 @@ export const engagementModule: BridgeModule = {
           store,
           salesforce,
           identity,
+          recipients: context.services.has('responsys') ? context.services.get('responsys') : undefined,
           queue,
           settings: engagementSettingsFrom(context),
           metrics,

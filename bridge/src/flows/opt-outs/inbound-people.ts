@@ -1,5 +1,4 @@
-import { normaliseEmail } from '../../identity/types.js';
-import type { RetrievedMembers, RetrieveProfileMembersOptions } from '../../responsys/types.js';
+import { normaliseEmail, type RecipientDirectory } from '../../identity/types.js';
 import type { SalesforceClient } from '../../salesforce/client.js';
 import { isSalesforceId, objectTypeOfId, toId18, type SObjectRecord } from '../../salesforce/soql.js';
 import type { IdentityLinks } from '../../store/identity-links.js';
@@ -30,15 +29,11 @@ export interface PersonRecords {
   email: string | null;
 }
 
-export interface RecipientLookup {
-  retrieveProfileMembers(ids: string[], options: RetrieveProfileMembersOptions): Promise<RetrievedMembers>;
-}
-
 export interface PeopleFinderOptions {
   salesforce: SalesforceClient;
   links: Pick<IdentityLinks, 'forRiids'>;
   /** to learn the address of recipients whose events carry none (callback opt-outs) */
-  responsys?: RecipientLookup;
+  responsys?: RecipientDirectory;
 }
 
 export function toPersonRecord(record: SObjectRecord): PersonRecord {

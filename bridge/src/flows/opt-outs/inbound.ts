@@ -7,7 +7,8 @@ import type { Store } from '../../store/store.js';
 import { EngagementEventStore, type StoredEvent } from '../engagement/event-store.js';
 import { OPT_OUTS_INBOUND_FLOW } from '../engagement/names.js';
 import type { ResponsysClient } from '../../responsys/client.js';
-import { PeopleFinder, type RecipientLookup } from './inbound-people.js';
+import type { RecipientDirectory } from '../../identity/types.js';
+import { PeopleFinder } from './inbound-people.js';
 import { decideOpt, type OptEvent, type RecordWrite } from './inbound-rule.js';
 
 // F7, the inbound half: an opt-out (or opt-in) received from Responsys, by file or callback, reaches
@@ -27,7 +28,7 @@ const PERMISSION_TARGET = 'PROFILE_LIST.EMAIL_PERMISSION_STATUS_';
 export interface OptOutsInboundOptions {
   store: Store;
   salesforce: SalesforceClient;
-  responsys?: RecipientLookup & Pick<ResponsysClient, 'mergeProfileMembers'>;
+  responsys?: RecipientDirectory & Pick<ResponsysClient, 'mergeProfileMembers'>;
   optInSources: readonly string[];
   logger: Logger;
 }

@@ -75,6 +75,8 @@ export interface EngagementApplierOptions {
   identity: EngagementIdentity;
   /** Responsys, to learn the address of recipients the bridge has no link for */
   recipients?: RecipientDirectory;
+  /** kept across runs of the apply task in one process */
+  people?: PeopleCache;
   queue: WorkQueue;
   settings: EngagementSettings;
   metrics: BridgeMetrics;
@@ -91,6 +93,14 @@ interface Target {
 }
 
 const MINUTE = 60_000;
+const PEOPLE_CACHE_MS = 5 * MINUTE;
+
+/**
+ * Who a person key resolved to, and when. A send's events come in several files and batches for the
+ * same people (sent, opens, clicks): each person is looked up once, and the answer is never used
+ * for longer than a few minutes (a Lead converted meanwhile is followed to its Contact after that).
+ */
+export type PeopleCache = Map<string, { at: number; match: SalesforceMatch }>;
 /** Unmatched events are tried again after 15 min, 1 h, 4 h, then daily. */
 export function unmatchedRetryDelayMs(attempts: number): number {
   return Math.min(24 * 60 * MINUTE, 15 * MINUTE * 4 ** Math.max(0, attempts));
@@ -116,6 +126,36 @@ const SUMMARY_FIELDS = [
   'Responsys_Last_Clicked_At__c',
 ];
 
+const PEOPLE_CACHE_MAX = 200_000;
+
+/** Drops expired answers (insertion order is age order) and keeps the cache bounded. */
+function forgetOldPeople(people: PeopleCache, now: number): void {
+  for (const [key, known] of people) {
+    if (people.size <= PEOPLE_CACHE_MAX && now - known.at <= PEOPLE_CACHE_MS) break;
+    people.delete(key);
+  }
+}
+
+/** The record's own stored summary (not one inherited from the Lead it was converted from). */
+function ownSummary(summaries: Map<string, SummaryState>, target: Target): SummaryState | undefined {
+  const summary = summaries.get(target.salesforceId);
+  return summary && summary.salesforceId === target.salesforceId && summary.writtenScore !== null
+    ? summary
+    : undefined;
+}
+
+/** The summary fields as the bridge last wrote them (the RIID and sync status were settled then). */
+function writtenFields(summary: SummaryState): Record<string, unknown> {
+  return {
+    Id: summary.salesforceId,
+    Responsys_Engagement_Score__c: summary.writtenScore,
+    Responsys_Last_Opened_At__c: summary.lastOpenedAt?.toISOString() ?? null,
+    Responsys_Last_Clicked_At__c: summary.lastClickedAt?.toISOString() ?? null,
+    Responsys_RIID__c: 'written',
+    Responsys_Sync_Status__c: 'written',
+  };
+}
+
 export class EngagementApplier {
   private readonly log: Logger;
   private readonly random: () => number;
@@ -129,6 +169,7 @@ export class EngagementApplier {
   async run(signal?: AbortSignal): Promise<ApplyReport> {
     const total = emptyReport();
     const seen = new Set<string>();
+    const people = this.options.people ?? new Map();
     while (!signal?.aborted) {
       const events = (
         await new EngagementEventStore(this.options.store.db).due(
@@ -138,13 +179,13 @@ export class EngagementApplier {
       ).filter((event) => !seen.has(event.eventKey));
       if (events.length === 0) break;
       for (const event of events) seen.add(event.eventKey);
-      const report = await this.applyBatch(events);
+      const report = await this.applyBatch(events, people);
       for (const key of Object.keys(total) as Array<keyof ApplyReport>) total[key] += report[key];
     }
     return total;
   }
 
-  async applyBatch(events: readonly StoredEvent[]): Promise<ApplyReport> {
+  async applyBatch(events: readonly StoredEvent[], people: PeopleCache = new Map()): Promise<ApplyReport> {
     const { salesforce, settings, clock } = this.options;
     const startedAt = clock.now();
     const report = { ...emptyReport(), batches: 1, events: events.length };
@@ -153,7 +194,7 @@ export class EngagementApplier {
     const log = this.log.child({ correlationIds: correlationIds.slice(0, 50) });
 
     // 1. who
-    const targets = await this.resolve(events, outcomes, report);
+    const targets = await this.resolve(events, outcomes, report, people);
     const matched = events.filter((event) => targets.has(event.eventKey));
     const eventStore = new EngagementEventStore(this.options.store.db);
     const campaigns = await eventStore.campaignsFor(
@@ -238,7 +279,14 @@ export class EngagementApplier {
     const latest = await eventStore.latestEngagement([...byTarget.keys()]);
     const newSummaries: SummaryState[] = [];
     const summaryFailed = new Map<string, { error: string; code: string; retryable: boolean }>();
-    const current = await this.currentValues([...byTarget.values()].map((entry) => entry.target));
+    // What the bridge wrote last is in its store; only records it never wrote to are read first.
+    const current = await this.currentValues(
+      [...byTarget.values()].map((entry) => entry.target).filter((target) => !ownSummary(summaries, target)),
+    );
+    for (const { target } of byTarget.values()) {
+      const own = ownSummary(summaries, target);
+      if (own) current.set(target.salesforceId, writtenFields(own));
+    }
     const updates: Record<'Lead' | 'Contact', Array<Record<string, unknown>>> = { Lead: [], Contact: [] };
     const updateOwners: Record<'Lead' | 'Contact', string[]> = { Lead: [], Contact: [] };
     for (const { target, events: targetEvents } of byTarget.values()) {
@@ -473,7 +521,9 @@ export class EngagementApplier {
     events: readonly StoredEvent[],
     outcomes: Map<string, EventOutcome>,
     report: ApplyReport,
+    people: PeopleCache,
   ): Promise<Map<string, Target>> {
+    const now = this.options.clock.now();
     const refs = new Map<string, RecipientRef>();
     for (const event of events) {
       const key = personKey(event);
@@ -483,7 +533,16 @@ export class EngagementApplier {
       ref.email ??= event.email;
       refs.set(key, ref);
     }
-    const matches = await this.options.identity.resolveSalesforceRecords([...refs.values()]);
+    const matches = new Map<string, SalesforceMatch>();
+    for (const key of refs.keys()) {
+      const known = people.get(key);
+      if (known && now.getTime() - known.at <= PEOPLE_CACHE_MS) matches.set(key, known.match);
+    }
+    const unknown = [...refs.values()].filter((ref) => !matches.has(ref.key!));
+    if (unknown.length > 0) {
+      for (const [key, match] of await this.options.identity.resolveSalesforceRecords(unknown))
+        matches.set(key, match);
+    }
     // Opens and clicks name only the RIID: when the bridge has no link for it, Responsys says who it is.
     const anonymous = [...refs.values()].filter(
       (ref) => ref.riid && !ref.email && !ref.customerId && matches.get(ref.key!)?.status !== 'matched',
@@ -500,8 +559,14 @@ export class EngagementApplier {
       for (const [key, match] of await this.options.identity.resolveSalesforceRecords(known))
         matches.set(key, match);
     }
+    for (const ref of unknown) {
+      const match = matches.get(ref.key!);
+      people.delete(ref.key!);
+      // re-inserted at the end: the map stays in age order
+      if (match?.status === 'matched') people.set(ref.key!, { at: now.getTime(), match });
+    }
+    forgetOldPeople(people, now.getTime());
     const targets = new Map<string, Target>();
-    const now = this.options.clock.now();
     for (const event of events) {
       const key = personKey(event);
       const match = key ? matches.get(key) : undefined;

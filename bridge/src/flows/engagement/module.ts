@@ -2,7 +2,7 @@ import { errorMessage } from '../../shared/errors.js';
 import type { BridgeContext, BridgeModule } from '../../module.js';
 import { openFileLocation } from '../../responsys/files/index.js';
 import { registerEngagementCommands, EngagementAdmin, engagementAdminRouter } from './admin.js';
-import { EngagementApplier, type EngagementSettings } from './apply.js';
+import { EngagementApplier, type EngagementSettings, type PeopleCache } from './apply.js';
 import { EngagementEventStore } from './event-store.js';
 import { EventFilePoller } from './file-poller.js';
 import { purgeEngagement, refreshDecayedScores } from './housekeeping.js';
@@ -90,6 +90,8 @@ export const engagementModule: BridgeModule = {
       }),
     );
 
+    // who recently seen people are (see PeopleCache), kept across runs of the apply task
+    const people: PeopleCache = new Map();
     queue.defineTask({
       name: APPLY_ENGAGEMENT_TASK,
       schedule: '* * * * *',
@@ -100,6 +102,7 @@ export const engagementModule: BridgeModule = {
           salesforce,
           identity,
           recipients: context.services.has('responsys') ? context.services.get('responsys') : undefined,
+          people,
           queue,
           settings: engagementSettingsFrom(context),
           metrics,

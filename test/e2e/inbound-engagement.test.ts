@@ -18,7 +18,7 @@ import {
   type InboundBridge,
   type InboundEmulators,
 } from './inbound-support.js';
-import { eventually } from './support.js';
+import { eventually, spawnCli } from './support.js';
 
 // F2 end to end: engagement injected into the Responsys emulator leaves it the two ways Responsys
 // offers (Contact Event Data files over SFTP, Event Notification callbacks) and ends up as
@@ -393,6 +393,15 @@ describe('engagement for someone Salesforce does not know yet', () => {
       events: 1,
       reason: 'no Lead or Contact has the email address newcomer@feeds.example',
     });
+    // The same report from the CLI, as an operator asks a running bridge.
+    const cli = spawnCli(['--url', running.bridge.url!, 'engagement', 'unmatched'], {
+      BRIDGE_ADMIN_TOKEN: ADMIN_TOKEN,
+      BRIDGE_LOG_LEVEL: 'silent',
+    });
+    expect(await cli.exited).toBe(0);
+    expect(cli.output()).toContain(
+      `RIID ${riid} newcomer@feeds.example: 1 event(s) (Clicked); no Lead or Contact has the email address newcomer@feeds.example`,
+    );
 
     const [leadId] = emulators.salesforce.insert(
       'Lead',

@@ -58,6 +58,8 @@ describe('salesforce-gate command', () => {
     const { code, output } = await gate(['--only', 'spelling']);
 
     expect(code).toBe(2);
-    expect(output).toContain('Unknown check spelling; known: apex-syntax, apex-format, xml, limits, contract');
+    expect(output).toContain(
+      'Unknown check spelling; known: apex-syntax, apex-format, xml, limits, contract',
+    );
   }, 60_000);
 });

@@ -150,7 +150,9 @@ export async function startInboundBridge(env: Record<string, string>): Promise<I
 }
 
 /** Registers the bridge's receiver with the Responsys emulator, as an operator does once. */
-export async function registerCallback(running: InboundBridge): Promise<void> {
+export async function registerCallback(
+  running: Pick<InboundBridge, 'responsys' | 'callbackUrl'>,
+): Promise<void> {
   await running.responsys.registerEventNotificationCallback({
     url: running.callbackUrl,
     basicAuth: { userName: CALLBACK_USER, password: CALLBACK_PASSWORD },

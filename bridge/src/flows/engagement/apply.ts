@@ -548,16 +548,25 @@ export class EngagementApplier {
       (ref) => ref.riid && !ref.email && !ref.customerId && matches.get(ref.key!)?.status !== 'matched',
     );
     if (anonymous.length > 0 && this.options.recipients) {
-      const members = await this.options.recipients.retrieveProfileMembers(
-        anonymous.map((ref) => ref.riid!),
-        { by: 'RIID_', fields: ['EMAIL_ADDRESS_', 'CUSTOMER_ID_'] },
-      );
-      const known = anonymous.flatMap((ref) => {
-        const member = members.byId.get(ref.riid!)?.[0];
-        return member ? [{ ...ref, email: member.EMAIL_ADDRESS_, customerId: member.CUSTOMER_ID_ }] : [];
-      });
-      for (const [key, match] of await this.options.identity.resolveSalesforceRecords(known))
-        matches.set(key, match);
+      try {
+        const members = await this.options.recipients.retrieveProfileMembers(
+          anonymous.map((ref) => ref.riid!),
+          { by: 'RIID_', fields: ['EMAIL_ADDRESS_', 'CUSTOMER_ID_'] },
+        );
+        const known = anonymous.flatMap((ref) => {
+          const member = members.byId.get(ref.riid!)?.[0];
+          return member ? [{ ...ref, email: member.EMAIL_ADDRESS_, customerId: member.CUSTOMER_ID_ }] : [];
+        });
+        for (const [key, match] of await this.options.identity.resolveSalesforceRecords(known)) {
+          matches.set(key, match);
+        }
+      } catch (error) {
+        // They stay unmatched for now and are tried again with the other unmatched events.
+        this.log.warn(
+          { riids: anonymous.length },
+          `could not ask Responsys who ${anonymous.length} recipient(s) are: ${errorMessage(error)}`,
+        );
+      }
     }
     for (const ref of unknown) {
       const match = matches.get(ref.key!);

@@ -214,7 +214,7 @@ export async function* bulkQuery(
       Record<string, string>
     >;
     if (typer && pages === 1 && rows[0]) await typer.prepare(describer, Object.keys(rows[0]));
-    yield rows.map((row) => (typer ? typer.type(row) : (row as unknown as SObjectRecord)));
+    yield typer ? typer.typeAll(rows) : (rows as unknown as SObjectRecord[]);
     const next = response.headers['sforce-locator'];
     if (next === undefined) {
       log.warn({ pages }, 'Bulk API results without a Sforce-Locator header: reading stops here');
@@ -263,6 +263,8 @@ export async function waitForJob(
 
 /** Gives Bulk API CSV cells the types describe says (and nests parent fields). */
 export class CsvTyper {
+  private plan: { signature: string; columns: ColumnPlan[] } | undefined;
+
   private constructor(
     private readonly root: ObjectDescription,
     private readonly parents: Map<string, ObjectDescription>,
@@ -275,6 +277,7 @@ export class CsvTyper {
 
   /** Describes the parent objects a set of dotted columns reach (one level, e.g. Account.Name). */
   async prepare(describer: DescribeCache, columns: readonly string[]): Promise<void> {
+    this.plan = undefined;
     for (const column of columns) {
       const [relationship] = column.split('.');
       if (!column.includes('.') || this.parents.has(relationship!.toLowerCase())) continue;
@@ -284,32 +287,72 @@ export class CsvTyper {
     }
   }
 
+  /** Types one row (a Bulk API CSV row as csv-parse gives it, by column name). */
   type(row: Record<string, string>): SObjectRecord {
-    const record: Record<string, unknown> = {};
-    for (const [column, raw] of Object.entries(row)) {
+    return this.typeRow(this.planFor(Object.keys(row)), row);
+  }
+
+  /** Types the rows of one result page (they share their columns). */
+  typeAll(rows: ReadonlyArray<Record<string, string>>): SObjectRecord[] {
+    if (rows.length === 0) return [];
+    const plan = this.planFor(Object.keys(rows[0]!));
+    return rows.map((row) => this.typeRow(plan, row));
+  }
+
+  /**
+   * Where each column goes and its type, worked out once per set of columns: describe lookups per
+   * cell would cost more than the parsing itself on large results.
+   */
+  private planFor(columns: readonly string[]): ColumnPlan[] {
+    const signature = columns.join(',');
+    if (this.plan?.signature === signature) return this.plan.columns;
+    const plan = columns.map((column): ColumnPlan => {
       const path = column.split('.');
-      if (path.length === 1) {
-        record[column] = typed(raw, findField(this.root, column)?.type);
-        continue;
-      }
+      if (path.length === 1) return { column, key: column, type: findField(this.root, column)?.type };
       const [relationship, ...rest] = path;
       const parentDescription = this.parents.get(relationship!.toLowerCase());
-      const value = typed(
-        raw,
-        parentDescription ? findField(parentDescription, rest.join('.'))?.type : undefined,
-      );
-      const parent = (record[relationship!] as Record<string, unknown> | null | undefined) ?? {};
-      parent[rest.join('.')] = value;
-      record[relationship!] = parent;
+      return {
+        column,
+        parent: relationship!,
+        key: rest.join('.'),
+        type: parentDescription ? findField(parentDescription, rest.join('.'))?.type : undefined,
+      };
+    });
+    this.plan = { signature, columns: plan };
+    return plan;
+  }
+
+  private typeRow(plan: readonly ColumnPlan[], row: Record<string, string>): SObjectRecord {
+    const record: Record<string, unknown> = {};
+    let parents: Set<string> | undefined;
+    for (const column of plan) {
+      const value = typed(row[column.column] ?? '', column.type);
+      if (column.parent === undefined) {
+        record[column.key] = value;
+        continue;
+      }
+      const parent = (record[column.parent] as Record<string, unknown> | undefined) ?? {};
+      parent[column.key] = value;
+      record[column.parent] = parent;
+      (parents ??= new Set()).add(column.parent);
     }
     // A parent that is not there reads null in REST results: do the same.
-    for (const [key, value] of Object.entries(record)) {
-      if (value && typeof value === 'object' && Object.values(value).every((inner) => inner === null)) {
-        record[key] = null;
-      }
+    for (const key of parents ?? []) {
+      const parent = record[key] as Record<string, unknown>;
+      if (Object.values(parent).every((inner) => inner === null)) record[key] = null;
     }
     return record as SObjectRecord;
   }
+}
+
+interface ColumnPlan {
+  /** the CSV column */
+  column: string;
+  /** the relationship a parent field sits under (`Account` for Account.Name) */
+  parent?: string;
+  /** the key in the record (or in the parent object) */
+  key: string;
+  type: string | undefined;
 }
 
 function typed(raw: string, type: string | undefined): unknown {

@@ -84,18 +84,23 @@ export class SyncLedger {
     const unique = new Map<string, LedgerValue>();
     for (const write of writes) unique.set(key(write.recordKey, write.target), write);
     if (unique.size === 0) return;
-    const rows = [...unique.values()].map((write) => ({
-      record_key: write.recordKey,
-      target: write.target,
-      value_hash: hashValue(write.value),
-    }));
+    // Three parallel arrays are far cheaper to send and read than a JSON document of rows (a backfill
+    // writes hundreds of thousands of these).
+    const recordKeys: string[] = [];
+    const targets: string[] = [];
+    const hashes: string[] = [];
+    for (const write of unique.values()) {
+      recordKeys.push(write.recordKey);
+      targets.push(write.target);
+      hashes.push(hashValue(write.value));
+    }
     await this.db.query(
       `INSERT INTO bridge.sync_ledger (direction, record_key, target, value_hash, written_at, correlation_id)
-       SELECT $1, record_key, target, value_hash, now(), $3
-       FROM jsonb_to_recordset($2::jsonb) AS x(record_key text, target text, value_hash text)
+       SELECT $1, record_key, target, value_hash, now(), $5
+       FROM unnest($2::text[], $3::text[], $4::text[]) AS x(record_key, target, value_hash)
        ON CONFLICT (direction, record_key, target) DO UPDATE SET
          value_hash = EXCLUDED.value_hash, written_at = EXCLUDED.written_at, correlation_id = EXCLUDED.correlation_id`,
-      [direction, JSON.stringify(rows), correlationId ?? null],
+      [direction, recordKeys, targets, hashes, correlationId ?? null],
     );
   }
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parse as parseCsv } from 'csv-parse/sync';
 import { BridgeError } from '../shared/errors.js';
+import { parseBulkCsv } from './bulk-csv.js';
 import type { CallOptions, SalesforceClient } from './client.js';
 import { findField, findRelationship, type DescribeCache, type ObjectDescription } from './describe.js';
 import { SalesforceApiError } from './errors.js';
@@ -210,11 +210,9 @@ export async function* bulkQuery(
       options,
     );
     pages += 1;
-    const rows = parseCsv(response.body, { columns: true, skip_empty_lines: true, bom: true }) as Array<
-      Record<string, string>
-    >;
-    if (typer && pages === 1 && rows[0]) await typer.prepare(describer, Object.keys(rows[0]));
-    yield typer ? typer.typeAll(rows) : (rows as unknown as SObjectRecord[]);
+    const { columns, rows } = parseBulkCsv(response.body);
+    if (typer && pages === 1 && rows.length > 0) await typer.prepare(describer, columns);
+    yield typer ? typer.typeRows(columns, rows) : rows.map((row) => toObject(columns, row));
     const next = response.headers['sforce-locator'];
     if (next === undefined) {
       log.warn({ pages }, 'Bulk API results without a Sforce-Locator header: reading stops here');
@@ -287,15 +285,18 @@ export class CsvTyper {
     }
   }
 
-  /** Types one row (a Bulk API CSV row as csv-parse gives it, by column name). */
+  /** Types one row given by column name. */
   type(row: Record<string, string>): SObjectRecord {
-    return this.typeRow(this.planFor(Object.keys(row)), row);
+    const columns = Object.keys(row);
+    return this.typeRow(
+      this.planFor(columns),
+      columns.map((column) => row[column]!),
+    );
   }
 
-  /** Types the rows of one result page (they share their columns). */
-  typeAll(rows: ReadonlyArray<Record<string, string>>): SObjectRecord[] {
-    if (rows.length === 0) return [];
-    const plan = this.planFor(Object.keys(rows[0]!));
+  /** Types the rows of one result page, given as arrays in the order of `columns`. */
+  typeRows(columns: readonly string[], rows: ReadonlyArray<readonly string[]>): SObjectRecord[] {
+    const plan = this.planFor(columns);
     return rows.map((row) => this.typeRow(plan, row));
   }
 
@@ -308,11 +309,10 @@ export class CsvTyper {
     if (this.plan?.signature === signature) return this.plan.columns;
     const plan = columns.map((column): ColumnPlan => {
       const path = column.split('.');
-      if (path.length === 1) return { column, key: column, type: findField(this.root, column)?.type };
+      if (path.length === 1) return { key: column, type: findField(this.root, column)?.type };
       const [relationship, ...rest] = path;
       const parentDescription = this.parents.get(relationship!.toLowerCase());
       return {
-        column,
         parent: relationship!,
         key: rest.join('.'),
         type: parentDescription ? findField(parentDescription, rest.join('.'))?.type : undefined,
@@ -322,11 +322,12 @@ export class CsvTyper {
     return plan;
   }
 
-  private typeRow(plan: readonly ColumnPlan[], row: Record<string, string>): SObjectRecord {
+  private typeRow(plan: readonly ColumnPlan[], row: readonly string[]): SObjectRecord {
     const record: Record<string, unknown> = {};
     let parents: Set<string> | undefined;
-    for (const column of plan) {
-      const value = typed(row[column.column] ?? '', column.type);
+    for (let index = 0; index < plan.length; index += 1) {
+      const column = plan[index]!;
+      const value = typed(row[index] ?? '', column.type);
       if (column.parent === undefined) {
         record[column.key] = value;
         continue;
@@ -345,14 +346,19 @@ export class CsvTyper {
   }
 }
 
+/** Where one CSV column goes, by position. */
 interface ColumnPlan {
-  /** the CSV column */
-  column: string;
   /** the relationship a parent field sits under (`Account` for Account.Name) */
   parent?: string;
   /** the key in the record (or in the parent object) */
   key: string;
   type: string | undefined;
+}
+
+function toObject(columns: readonly string[], row: readonly string[]): SObjectRecord {
+  const record: Record<string, string> = {};
+  columns.forEach((column, index) => (record[column] = row[index]!));
+  return record as SObjectRecord;
 }
 
 function typed(raw: string, type: string | undefined): unknown {

@@ -91,7 +91,7 @@ export interface BackfillDependencies {
 export const BACKFILL_FLOW = 'backfill';
 const PERMISSION = 'EMAIL_PERMISSION_STATUS_';
 const READ_FIELDS = ['HasOptedOutOfEmail', 'Responsys_RIID__c', 'SystemModstamp'];
-const PAGE_SIZE = 2000;
+const PAGE_SIZE = 2400;
 const REST_PAGE = 2000;
 
 type Outcome =

@@ -96,24 +96,23 @@ describe('an opt-out while an update of the same person is queued', () => {
       () =>
         recordOf<ContactState>(emulators, 'Contact', contactId!, ['HasOptedOutOfEmail']).HasOptedOutOfEmail,
     );
-    const member = await eventually('the queued update in Responsys', () => {
+    // Whichever ran first (the express lane normally wins), both systems end opted out and the
+    // update still arrives.
+    await eventually('the queued update in Responsys, with the opt-out', () => {
       const current = emulators.responsys.control.findMember({ riid: riid! });
-      return current?.TITLE === 'VP Engineering' && current;
+      return current?.TITLE === 'VP Engineering' && current.EMAIL_PERMISSION_STATUS_ === 'O';
     });
-    expect(member.EMAIL_PERMISSION_STATUS_).toBe('O');
     expect(
       recordOf<ContactState>(emulators, 'Contact', contactId!, ['Responsys_Opt_Out_Source__c']),
     ).toMatchObject({
       Responsys_Opt_Out_Source__c: 'Responsys',
     });
     const history = await bridge.context.store.syncLog.historyFor(contactId!);
-    const optOut = history.find(
-      (entry) => entry.flow === OPT_OUTS_INBOUND_FLOW && entry.outcome === 'succeeded',
+    expect(
+      history.some((entry) => entry.flow === OPT_OUTS_INBOUND_FLOW && entry.outcome === 'succeeded'),
+    ).toBe(true);
+    expect(history.some((entry) => entry.flow === PROFILE_SYNC_FLOW && entry.changeType === 'UPDATE')).toBe(
+      true,
     );
-    const update = history.find(
-      (entry) => entry.flow === PROFILE_SYNC_FLOW && entry.finishedAt > (optOut?.finishedAt ?? new Date(0)),
-    );
-    expect(optOut).toBeDefined();
-    expect(update).toBeDefined();
   });
 });

@@ -51,6 +51,16 @@ export interface OptDecision {
 
 const iso = (date: Date) => date.toISOString();
 
+/**
+ * When a record was opted out. An opt-out the bridge wrote from Responsys (source Responsys) dates from
+ * the person's opt-out event: the record may hold a callback's receipt time, a few seconds late, that
+ * the event's file row corrected since.
+ */
+export function effectiveOptOutTimes(events: readonly OptEvent[]): (record: PersonRecord) => Date | null {
+  const fromResponsys = events.filter((event) => event.type === 'Opted_Out').pop()?.occurredAt;
+  return (record) => (record.optOutSource === 'Responsys' && fromResponsys ? fromResponsys : record.optOutAt);
+}
+
 /** A callback carries no SOURCE; once its file row completed it, the row's SOURCE counts. */
 export function isFromThePerson(event: OptEvent, optInSources: readonly string[]): boolean {
   return !!event.source && optInSources.includes(event.source.toUpperCase());
@@ -63,13 +73,14 @@ export function decideOpt(
 ): OptDecision {
   const statuses = new Map<string, { status: OptEventStatus; reason: string }>();
   const ordered = [...events].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
+  const optOutAt = effectiveOptOutTimes(ordered);
   const lastOptOut = (before?: Date): Date | null => {
     let latest: Date | null = null;
     const consider = (date: Date | null) => {
       if (date && (!before || date.getTime() < before.getTime()) && (!latest || date > latest)) latest = date;
     };
     for (const event of ordered) if (event.type === 'Opted_Out') consider(event.occurredAt);
-    for (const record of records) if (record.optedOut) consider(record.optOutAt);
+    for (const record of records) if (record.optedOut) consider(optOutAt(record));
     return latest;
   };
 
@@ -140,11 +151,12 @@ export function decideOpt(
   } else if (decisive?.type === 'Opted_In') {
     for (const record of records) {
       if (!record.optedOut) continue;
-      if (!record.optOutAt || record.optOutAt.getTime() >= decisive.occurredAt.getTime()) {
+      const at = optOutAt(record);
+      if (!at || at.getTime() >= decisive.occurredAt.getTime()) {
         kept.push({
           id: record.id,
-          reason: record.optOutAt
-            ? `opted out in ${record.optOutSource ?? 'Salesforce'} at ${iso(record.optOutAt)}, after the opt-in`
+          reason: at
+            ? `opted out in ${record.optOutSource ?? 'Salesforce'} at ${iso(at)}, after the opt-in`
             : 'opted out at an unknown time',
         });
         continue;

@@ -9,6 +9,7 @@ import { OPT_OUTS_INBOUND_FLOW } from '../engagement/names.js';
 import type { ResponsysClient } from '../../responsys/client.js';
 import type { RecipientDirectory } from '../../identity/types.js';
 import { PeopleFinder } from './inbound-people.js';
+import { ResponsysPermissionKeeper } from './inbound-responsys.js';
 import { decideOpt, type OptEvent, type RecordWrite } from './inbound-rule.js';
 
 // F7, the inbound half: an opt-out (or opt-in) received from Responsys, by file or callback, reaches
@@ -22,8 +23,6 @@ export { OPT_OUTS_INBOUND_FLOW };
 
 /** The ledger target of the Email Opt Out flag written on a Salesforce record. */
 export const OPT_OUT_FIELD = 'HasOptedOutOfEmail';
-/** The ledger target of the permission status written to a recipient (as the outbound flows name it). */
-const PERMISSION_TARGET = 'PROFILE_LIST.EMAIL_PERMISSION_STATUS_';
 
 export interface OptOutsInboundOptions {
   store: Store;
@@ -33,7 +32,7 @@ export interface OptOutsInboundOptions {
   logger: Logger;
 }
 
-const toOptEvent = (event: StoredEvent): OptEvent => ({
+export const toOptEvent = (event: StoredEvent): OptEvent => ({
   eventKey: event.eventKey,
   type: event.type as OptEvent['type'],
   occurredAt: event.occurredAt,
@@ -50,42 +49,11 @@ export function optOutsInboundHandler(options: OptOutsInboundOptions) {
   });
   const log = options.logger.child({ flow: OPT_OUTS_INBOUND_FLOW });
 
-  /**
-   * After an opt-out reached Salesforce, Responsys must still say O: an update of the same person
-   * queued before the opt-out (read while Salesforce still said "in") may have merged I meanwhile.
-   * Such a recipient gets O again; the RIIDs are returned.
-   */
-  const keepOptedOutInResponsys = async (riids: string[]): Promise<Set<string>> => {
-    const fixed = new Set<string>();
-    if (!options.responsys || riids.length === 0) return fixed;
-    try {
-      const members = await options.responsys.retrieveProfileMembers(riids, {
-        by: 'RIID_',
-        fields: ['EMAIL_PERMISSION_STATUS_'],
-      });
-      const optedIn = riids.filter((riid) => members.byId.get(riid)?.[0]?.EMAIL_PERMISSION_STATUS_ === 'I');
-      if (optedIn.length === 0) return fixed;
-      const outcomes = await options.responsys.mergeProfileMembers(
-        optedIn.map((riid) => ({ RIID_: riid, EMAIL_PERMISSION_STATUS_: 'O' })),
-        { matchColumn: 'RIID_', insertOnNoMatch: false, defaultPermissionStatus: 'OPTOUT' },
-      );
-      outcomes.forEach((outcome, index) => {
-        if (outcome.ok) fixed.add(optedIn[index]!);
-      });
-      await options.store.syncLedger.recordWrites(
-        'salesforce_to_responsys',
-        [...fixed].map((riid) => ({ recordKey: riid, target: PERMISSION_TARGET, value: 'O' })),
-      );
-      log.warn(
-        { riids: [...fixed] },
-        'recipients opted in again in Responsys since their opt-out: set back to O',
-      );
-    } catch (error) {
-      // The reconciliation heals what this could not.
-      log.warn({ err: error }, `could not check the opt-outs in Responsys: ${errorMessage(error)}`);
-    }
-    return fixed;
-  };
+  const keeper = new ResponsysPermissionKeeper({
+    responsys: options.responsys,
+    ledger: options.store.syncLedger,
+    log,
+  });
 
   return async (batch: FlowBatch): Promise<BatchOutcomes> => {
     const { store, salesforce } = options;
@@ -194,10 +162,26 @@ export function optOutsInboundHandler(options: OptOutsInboundOptions) {
     const ledger = writes
       .filter((entry) => written.has(entry.write.id))
       .map((entry) => ({ recordKey: entry.write.id, target: OPT_OUT_FIELD, value: entry.write.optedOut }));
-    const reasserted = await keepOptedOutInResponsys(
-      [...decisions]
-        .filter(([riid, decision]) => decision.decisive?.type === 'Opted_Out' && !failedRiids.has(riid))
+    // Responsys must still say what the person chose (see inbound-responsys.ts).
+    const settled = [...decisions].filter(([riid, decision]) => decision.decisive && !failedRiids.has(riid));
+    const reasserted = await keeper.keepOptedOut(
+      settled
+        .filter(([riid, decision]) => {
+          if (decision.decisive!.type !== 'Opted_Out') return false;
+          // an opt-in of the person at least as recent makes I their own doing
+          const optOutAt = decision.decisive!.occurredAt.getTime();
+          return !(byRiid.get(riid) ?? []).some(
+            (event) => event.type === 'Opted_In' && event.occurredAt.getTime() >= optOutAt,
+          );
+        })
         .map(([riid]) => riid),
+    );
+    const restored = await keeper.restoreOptIn(
+      new Map(
+        settled
+          .filter(([, decision]) => decision.decisive!.type === 'Opted_In' && decision.kept.length === 0)
+          .map(([riid, decision]) => [riid, decision.decisive!.occurredAt] as const),
+      ),
     );
     await store.transaction(async (repos, tx) => {
       const txEvents = new EngagementEventStore(tx);
@@ -241,6 +225,7 @@ export function optOutsInboundHandler(options: OptOutsInboundOptions) {
         kept: decision.kept,
         events: [...decision.statuses].map(([eventKey, status]) => ({ eventKey, ...status })),
         ...(reasserted.has(item.recordId) ? { responsys: 'permission status set back to O' } : {}),
+        ...(restored.has(item.recordId) ? { responsys: "permission status set back to the person's I" } : {}),
       };
       const identity = {
         riid: item.recordId,

@@ -12,7 +12,8 @@ import type { SyncLogInput } from '../../store/sync-log.js';
 import { EngagementEventStore, type StoredEvent } from '../engagement/event-store.js';
 import { RECONCILE_OPT_OUTS_TASK } from '../engagement/names.js';
 import { OPT_FIELDS, toPersonRecord } from './inbound-people.js';
-import type { PersonRecord } from './inbound-rule.js';
+import { effectiveOptOutTimes, type PersonRecord } from './inbound-rule.js';
+import { toOptEvent } from './inbound.js';
 import { ReconciliationReports, type ReconciliationChange, type RunCounts } from './reconciliation-store.js';
 
 // The opt-out reconciliation (F7): compares Email Opt Out on every Lead and Contact linked to a
@@ -182,9 +183,10 @@ export class OptOutReconciler {
       const optIn = mine
         .filter((event) => event.type === 'Opted_In' && event.optStatus === 'applied')
         .sort((a, b) => b.occurredAt.getTime() - a.occurredAt.getTime())[0];
+      const optOutAt = effectiveOptOutTimes(mine.map(toOptEvent));
       const optOutTimes = [
         ...mine.filter((event) => event.type === 'Opted_Out').map((event) => event.occurredAt.getTime()),
-        ...outRecords.map((record) => record.optOutAt?.getTime() ?? Number.POSITIVE_INFINITY),
+        ...outRecords.map((record) => optOutAt(record)?.getTime() ?? Number.POSITIVE_INFINITY),
       ];
       const optInWins =
         !!optIn && optOutTimes.every((time) => time < optIn.occurredAt.getTime()) && !responsysOut;

@@ -108,6 +108,16 @@ describe('the opt-out rule for events from Responsys', () => {
     expect(unknown.kept).toEqual([{ id: '003B', reason: 'opted out at an unknown time' }]);
   });
 
+  it("dates an opt-out the bridge wrote from Responsys by the person's event, not the callback's receipt", () => {
+    // The callback was received at 12:00 and written as the record's time; its file row says 11:00.
+    const decision = decideOpt(
+      [optOut(11, { pending: false }), optIn(11, { occurredAt: new Date(Date.UTC(2026, 2, 1, 11, 30)) })],
+      [record('003A', true, at(12), 'Responsys')],
+      sources,
+    );
+    expect(decision.writes.map((write) => write.id)).toEqual(['003A']);
+  });
+
   it('decides by the latest event when an opt-out, an opt-in and an opt-out arrive together', () => {
     const decision = decideOpt([optOut(8), optIn(9), optOut(11)], [record('003A', false)], sources);
     expect(decision.decisive?.eventKey).toBe('out-11');

@@ -88,11 +88,14 @@ describe('opt-outs from Responsys', () => {
       ),
     );
     // No file was exported: the callback alone carried it, through the flow's express lane.
-    const [optOut] = await new EngagementEventStore(running.bridge.context.store.db).forRiids(
-      [contact!.riid],
-      ['Opted_Out'],
-    );
-    expect(optOut).toMatchObject({ origin: 'callback', optStatus: 'applied' });
+    const optOut = await eventually('the opt-out recorded as applied', async () => {
+      const [event] = await new EngagementEventStore(running.bridge.context.store.db).forRiids(
+        [contact!.riid],
+        ['Opted_Out'],
+      );
+      return event?.optStatus === 'applied' && event;
+    });
+    expect(optOut.origin).toBe('callback');
     const line = (await running.bridge.context.store.syncLog.historyFor(contact!.riid)).find(
       (entry) => entry.flow === OPT_OUTS_INBOUND_FLOW,
     );
@@ -291,13 +294,17 @@ describe('the opt-out reconciliation', () => {
     ]);
     await emulators.responsys.control.flushNotifications();
     await emulators.responsys.control.exportEventFiles({ profileLists: false });
-    await eventually('the opt-in from the person applied', async () => {
-      const events = await new EngagementEventStore(running.bridge.context.store.db).forRiids(
-        [cameBack!.riid],
-        ['Opted_In'],
-      );
-      return events.some((event) => event.optStatus === 'applied');
-    });
+    await eventually(
+      'the opt-in from the person applied',
+      async () => {
+        const events = await new EngagementEventStore(running.bridge.context.store.db).forRiids(
+          [cameBack!.riid],
+          ['Opted_In'],
+        );
+        return events.some((event) => event.optStatus === 'applied');
+      },
+      45_000,
+    );
     await eventually(
       'the person opted in again',
       () => !optState('Contact', cameBack!.id).HasOptedOutOfEmail,

@@ -53,6 +53,7 @@ describe('Contact changes keep the Responsys profile current', () => {
     await eventually('the first sync', () => ids.every((id) => syncedStatus(id) === 'Synced'));
     const untouched = members(rig, ids[9]!)[0]!;
     const callsBefore = rig.responsysCalls().mergeListRecipients ?? 0;
+    await eventually('the first outcomes', async () => (await processed('profile-sync')) >= 10);
     const processedBefore = await processed('profile-sync');
 
     sf().update(
@@ -62,6 +63,7 @@ describe('Contact changes keep the Responsys profile current', () => {
     await eventually('the three updates', () =>
       ids.slice(0, 3).every((id) => members(rig, id)[0]?.TITLE === 'Manager'),
     );
+    await eventually('their outcomes', async () => (await processed('profile-sync')) >= processedBefore + 3);
     expect(await processed('profile-sync')).toBe(processedBefore + 3);
     expect((rig.responsysCalls().mergeListRecipients ?? 0) - callsBefore).toBe(1);
     const riid = members(rig, ids[0]!)[0]!.RIID_;
@@ -137,6 +139,22 @@ describe('Contact changes keep the Responsys profile current', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'HourlyPublishedPlatformEvents', max: 250_000, used: 0 }),
     });
+  });
+});
+
+describe('a deleted Contact', () => {
+  it('loses its link while its recipient and history stay in Responsys', async () => {
+    const [id] = contactsByRep(1, 'deleted');
+    await eventually('the first sync', () => syncedStatus(id!) === 'Synced');
+    const { identityLinks } = rig.bridge.context.store;
+    expect((await identityLinks.forSalesforceIds([id!])).size).toBe(1);
+    sf().delete([id!], { asUser: 'rep@example.com' });
+    const line = await eventually('the deletion line', async () =>
+      (await rig.history(id!)).find((entry) => entry.changeType === 'DELETE'),
+    );
+    expect(line.reason).toContain('deleted in Salesforce');
+    expect((await identityLinks.forSalesforceIds([id!])).size).toBe(0);
+    expect(members(rig, id!)).toHaveLength(1);
   });
 });
 

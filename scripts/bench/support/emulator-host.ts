@@ -165,6 +165,21 @@ serveRpc(
       return { published, achievedPerSecond: total / Math.max(elapsed, 0.001) };
     },
 
+    /**
+     * Adds `ms` to every answer of both emulators from now on (0 removes it), as a network between the
+     * bridge and the services would.
+     */
+    setLatency({ ms }: { ms: number }): void {
+      const sf = need(salesforce, 'Salesforce');
+      const rsys = need(responsys, 'Responsys');
+      sf.org.faults.clear();
+      rsys.control.faults.clear();
+      if (ms > 0) {
+        sf.org.faults.add({ path: '**', fault: { type: 'delay', ms } });
+        rsys.control.addFault({ path: '**', fault: { type: 'delay', ms } });
+      }
+    },
+
     resetResponsys(): void {
       need(responsys, 'Responsys').control.reset();
     },
@@ -201,6 +216,12 @@ serveRpc(
 
     rss(): number {
       return process.memoryUsage().rss;
+    },
+
+    /** CPU time this process used so far (user + system, ms). */
+    cpuMs(): number {
+      const usage = process.cpuUsage();
+      return (usage.user + usage.system) / 1000;
     },
   },
   async () => {

@@ -13,6 +13,21 @@ export interface MeasuredRun {
   durationMs: number;
   /** peak resident set size in bytes (VmHWM), 0 where /proc is unavailable */
   peakRssBytes: number;
+  /** CPU time of the process (user + system) at its last sample, ms */
+  cpuMs: number;
+}
+
+const TICKS_PER_SECOND = 100;
+
+/** utime + stime of a process from /proc/<pid>/stat, in ms (clock ticks are 1/100 s on Linux). */
+function cpuTime(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND) * 1000;
+  } catch {
+    return undefined;
+  }
 }
 
 function highWaterMark(pid: number): number | undefined {
@@ -47,9 +62,12 @@ export async function runMeasured(
   const killChild = () => child.kill('SIGKILL');
   process.once('exit', killChild);
   let peak = 0;
+  let cpuMs = 0;
   const sample = () => {
     const value = child.pid ? highWaterMark(child.pid) : undefined;
     if (value !== undefined) peak = Math.max(peak, value);
+    const cpu = child.pid ? cpuTime(child.pid) : undefined;
+    if (cpu !== undefined) cpuMs = Math.max(cpuMs, cpu);
   };
   const timer = setInterval(sample, 100);
   let stdout = '';
@@ -84,6 +102,7 @@ export async function runMeasured(
     stderr,
     durationMs: Number(process.hrtime.bigint() - started) / 1e6,
     peakRssBytes: peak,
+    cpuMs,
   };
 }
 

@@ -13,6 +13,7 @@ import {
   segmentStatusesFor,
 } from '../../../bridge/src/flows/campaign-segments/selection.js';
 import { defaultAccountDefinition } from '../../emulators/responsys/index.js';
+import { testConfig } from '../support/config.js';
 import { silentLogger } from '../../../bridge/src/shared/logger.js';
 import { systemClock } from '../../../bridge/src/shared/clock.js';
 import {
@@ -25,6 +26,35 @@ import {
 } from './support/rigs.js';
 
 const TABLE = 'SF_Sync/SF_CAMPAIGN_MEMBERS';
+
+describe('campaign segment settings', () => {
+  const load = (env: Record<string, string>) => () => testConfig(env);
+
+  it('defaults to the supplemental table, responded statuses plus Sent, flagging, every 15 minutes', () => {
+    expect(testConfig().outbound.campaignSegments).toEqual({
+      target: 'SF_Sync/SF_CAMPAIGN_MEMBERS',
+      statuses: ['@responded', 'Sent'],
+      leftMembers: 'flag',
+      schedule: '*/15 * * * *',
+      campaignIds: [],
+    });
+  });
+
+  it('names the variable when a setting is wrong', () => {
+    expect(load({ BRIDGE_CAMPAIGN_SEGMENT_TARGET: 'SF_CAMPAIGN_MEMBERS' })).toThrow(
+      /BRIDGE_CAMPAIGN_SEGMENT_TARGET must be/,
+    );
+    expect(load({ BRIDGE_CAMPAIGN_SEGMENT_LEFT_MEMBERS: 'delete' })).toThrow(
+      /BRIDGE_CAMPAIGN_SEGMENT_LEFT_MEMBERS must be flag or remove/,
+    );
+    expect(load({ BRIDGE_CAMPAIGN_SEGMENT_CAMPAIGNS: '001000000000001AAA' })).toThrow(
+      /BRIDGE_CAMPAIGN_SEGMENT_CAMPAIGNS/,
+    );
+    expect(
+      testConfig({ BRIDGE_CAMPAIGN_SEGMENT_SCHEDULE: 'off' }).outbound.campaignSegments.schedule,
+    ).toBeUndefined();
+  });
+});
 
 describe('choosing the member statuses of a segment', () => {
   const statuses = [

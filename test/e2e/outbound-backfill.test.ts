@@ -122,6 +122,32 @@ describe('responsys-bridge backfill', () => {
     expect(responsys.control.state(['lists']).lists!.CONTACTS_LIST!.memberCount).toBe(COUNT - 2);
   });
 
+  it('finishes and accounts for every record with the reason Responsys gave when every merge call is refused', async () => {
+    responsys.control.addFault({
+      path: '/rest/api/v1.3/lists/*/members',
+      fault: {
+        type: 'status',
+        status: 403,
+        body: {
+          type: '',
+          title: 'Forbidden',
+          errorCode: 'ACCESS_DENIED',
+          detail: 'Not allowed',
+          errorDetails: [],
+        },
+      },
+    });
+    try {
+      const run = await cli(['backfill', '--object', 'Contact']);
+      expect(run.exitCode).toBe(0);
+      expect(run.out).toMatch(/merged into Responsys +0/);
+      expect(run.out).toMatch(/failed +449 \(ACCESS_DENIED 448, UNMAPPED_VALUE 1; 0 queued again\)/);
+      expect(run.out).toMatch(/mergeListRecipients 3/);
+    } finally {
+      responsys.control.faults.clear();
+    }
+  }, 60_000);
+
   it('explains a configuration without Salesforce or Responsys clearly', async () => {
     const saved = env;
     env = { ...env, SALESFORCE_LOGIN_URL: 'not a url' };

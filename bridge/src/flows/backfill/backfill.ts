@@ -82,6 +82,8 @@ export interface BackfillDependencies {
   store: Pick<Store, 'db' | 'identityLinks' | 'syncLedger' | 'syncLog'>;
   /** queues changes for the regular flows (records to try again) */
   dispatch(changes: RecordChangeInput[]): Promise<unknown>;
+  /** Responsys calls in flight at once (RESPONSYS_CONCURRENCY) */
+  concurrency: number;
   metrics: BridgeMetrics;
   bulkThreshold: number;
   clock: Clock;
@@ -92,6 +94,12 @@ export const BACKFILL_FLOW = 'backfill';
 const PERMISSION = 'EMAIL_PERMISSION_STATUS_';
 const READ_FIELDS = ['HasOptedOutOfEmail', 'Responsys_RIID__c', 'SystemModstamp'];
 const PAGE_SIZE = 2400;
+/** Records per Responsys call. */
+const MERGE_CHUNK = 200;
+/** Chunks prepared and waiting per lane: enough that a lane never waits for the reader. */
+const CHUNKS_AHEAD_PER_LANE = 4;
+/** Pages whose emails are checked in memory (their links may not be stored yet). */
+const RECENT_PAGES = 4;
 const REST_PAGE = 2000;
 
 type Outcome =
@@ -167,49 +175,73 @@ export async function runBackfill(
     peakRssMb: 0,
     completed: false,
   };
-  // Pages are read and prepared one ahead of the merges (reading, mapping and matching the next page
-  // overlap the Responsys calls of the current one), and stored one behind them.
-  async function* preparedPages(): AsyncGenerator<{ records: PageRecord[]; prepareMs: number }> {
-    // Emails of the pages whose links may not be stored yet; older pages are found in the links.
-    const recent: Array<Set<string>> = [];
-    for await (const page of pages) {
-      const startedAt = Date.now();
-      const pageEmails = new Set<string>();
-      const records = await prepare(deps, snapshot, options.objectType, page, recent, pageEmails);
-      recent.push(pageEmails);
-      if (recent.length > 2) recent.shift();
-      yield { records, prepareMs: Date.now() - startedAt };
-    }
-  }
-  let finishing: Promise<void> = Promise.resolve();
+  // Three stages run at once: pages are read and prepared one ahead; their records go, 200 at a
+  // time, through RESPONSYS_CONCURRENCY lanes that each merge a chunk into the profile list and then
+  // its PET rows (so as many calls are always in flight, with no pause between the two); a finished
+  // page's links, ledger and outcomes are stored while the next pages are merged.
+  const lanes = deps.concurrency;
+  const chunks = new AsyncQueue<Chunk>(lanes * CHUNKS_AHEAD_PER_LANE);
+  const finished = new AsyncQueue<PageState>(Infinity);
+  // Emails of the pages whose links may not be stored yet; older pages are found in the links.
+  const recent: Array<Set<string>> = [];
   let interrupted = false;
-  let waitedFrom = Date.now();
-  for await (const { records, prepareMs } of prefetched(preparedPages())) {
-    if (options.signal?.aborted) {
-      interrupted = true;
-      break;
+
+  const produce = async () => {
+    try {
+      for await (const page of prefetched(pages)) {
+        if (options.signal?.aborted) {
+          interrupted = true;
+          break;
+        }
+        const pageEmails = new Set<string>();
+        const records = await prepare(deps, snapshot, options.objectType, page, recent, pageEmails);
+        recent.push(pageEmails);
+        if (recent.length > RECENT_PAGES) recent.shift();
+        result.pages += 1;
+        result.read += records.length;
+        const live = records.filter((entry) => !entry.outcome);
+        const state = new PageState(records, Math.ceil(live.length / MERGE_CHUNK));
+        await finished.push(state);
+        for (let start = 0; start < live.length; start += MERGE_CHUNK) {
+          await chunks.push({ page: state, records: live.slice(start, start + MERGE_CHUNK) });
+        }
+      }
+    } finally {
+      chunks.close();
+      finished.close();
     }
-    const timings: Record<string, number> = { waitMs: Date.now() - waitedFrom, prepareMs };
-    let mark = Date.now();
-    const lap = (name: string) => {
-      timings[name] = Date.now() - mark;
-      mark = Date.now();
-    };
-    result.pages += 1;
-    result.read += records.length;
-    await merge(deps, records, options.signal);
-    lap('mergeMs');
-    await finishing;
-    lap('previousFinishWaitMs');
-    finishing = finish(deps, options, snapshot, records, result);
-    finishing.catch(() => undefined);
-    deps.logger.debug(
-      { page: result.pages, records: records.length, ...timings, correlationId: options.correlationId },
-      `backfill page ${result.pages}: ${records.length} record(s)`,
-    );
-    waitedFrom = Date.now();
-  }
-  await finishing;
+  };
+  // The first stage to fail stops the others: no more chunks are merged, and pages waiting for a
+  // merge that will never come are let go, so the run ends with that error instead of hanging.
+  let stopped = false;
+  let stop!: (error: unknown) => void;
+  const stageFailed = new Promise<never>((_, reject) => (stop = reject));
+  stageFailed.catch(() => undefined);
+  const stage = (work: () => Promise<void>) =>
+    work().catch((error: unknown) => {
+      stopped = true;
+      chunks.close();
+      finished.close();
+      stop(error);
+      throw error;
+    });
+  const merge = async () => {
+    for (let chunk = await chunks.take(); chunk && !stopped; chunk = await chunks.take()) {
+      await mergeChunk(deps, chunk.records, options.signal);
+      chunk.page.chunkDone();
+    }
+  };
+  const store = async () => {
+    for (let page = await finished.take(); page && !stopped; page = await finished.take()) {
+      await Promise.race([page.merged, stageFailed]);
+      await finish(deps, options, snapshot, page.records, result);
+    }
+  };
+  const stages = [stage(produce), ...Array.from({ length: lanes }, () => stage(merge)), stage(store)];
+  const failure = await Promise.allSettled(stages).then((settled) =>
+    settled.find((entry): entry is PromiseRejectedResult => entry.status === 'rejected'),
+  );
+  if (failure) throw failure.reason;
   result.completed = !interrupted && !options.signal?.aborted;
   const after = await calls();
   result.responsysCalls = difference(after.responsys, before.responsys);
@@ -341,11 +373,14 @@ async function linkedOwners(
   );
 }
 
-async function merge(deps: BackfillDependencies, records: PageRecord[], signal?: AbortSignal): Promise<void> {
-  const live = records.filter((entry) => !entry.outcome);
-  if (live.length === 0) return;
+/** One chunk (at most 200 records): one profile-list merge call, then one PET merge call per PET. */
+async function mergeChunk(
+  deps: BackfillDependencies,
+  records: PageRecord[],
+  signal?: AbortSignal,
+): Promise<void> {
   const outcomes = await deps.responsys.mergeProfileMembers(
-    live.map((entry) => entry.profile!),
+    records.map((entry) => entry.profile!),
     {
       matchColumn: 'CUSTOMER_ID_',
       secondMatchColumn: 'EMAIL_ADDRESS_',
@@ -354,11 +389,11 @@ async function merge(deps: BackfillDependencies, records: PageRecord[], signal?:
       signal,
     },
   );
-  live.forEach((entry, index) => {
+  records.forEach((entry, index) => {
     const outcome = outcomes[index]!;
     entry.outcome = outcome.ok ? { kind: 'merged', riid: outcome.riid } : failure(outcome);
   });
-  const merged = live.filter((entry) => entry.outcome?.kind === 'merged');
+  const merged = records.filter((entry) => entry.outcome?.kind === 'merged');
   const pets = [...new Set(merged.flatMap((entry) => Object.keys(entry.extensions ?? {})))];
   for (const pet of pets) {
     const rows = merged.filter((entry) => entry.extensions?.[pet]);
@@ -380,6 +415,67 @@ async function merge(deps: BackfillDependencies, records: PageRecord[], signal?:
         };
       }
     });
+  }
+}
+
+/** A page of records on its way: its chunks are merged by the lanes, then it is stored. */
+class PageState {
+  readonly merged: Promise<void>;
+  private resolve!: () => void;
+  private pending: number;
+
+  constructor(
+    readonly records: PageRecord[],
+    chunks: number,
+  ) {
+    this.pending = chunks;
+    this.merged = new Promise((resolve) => (this.resolve = resolve));
+    if (chunks === 0) this.resolve();
+  }
+
+  chunkDone(): void {
+    this.pending -= 1;
+    if (this.pending === 0) this.resolve();
+  }
+}
+
+interface Chunk {
+  page: PageState;
+  records: PageRecord[];
+}
+
+/** A bounded queue between two stages: `push` waits while it is full, `take` while it is empty. */
+class AsyncQueue<T> {
+  private readonly items: T[] = [];
+  private readonly takers: Array<(item: T | undefined) => void> = [];
+  private readonly pushers: Array<() => void> = [];
+  private closed = false;
+
+  constructor(private readonly capacity: number) {}
+
+  async push(item: T): Promise<void> {
+    while (this.items.length >= this.capacity && !this.closed) {
+      await new Promise<void>((resolve) => this.pushers.push(resolve));
+    }
+    const taker = this.takers.shift();
+    if (taker) taker(item);
+    else this.items.push(item);
+  }
+
+  take(): Promise<T | undefined> {
+    const item = this.items.shift();
+    if (item !== undefined) {
+      this.pushers.shift()?.();
+      return Promise.resolve(item);
+    }
+    if (this.closed) return Promise.resolve(undefined);
+    return new Promise((resolve) => this.takers.push(resolve));
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const taker of this.takers.splice(0)) taker(undefined);
+    for (const pusher of this.pushers.splice(0)) pusher();
   }
 }
 

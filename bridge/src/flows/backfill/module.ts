@@ -89,6 +89,7 @@ export const backfillModule: BridgeModule = {
                 dispatch: (changes) => queue.dispatch(changes),
                 metrics,
                 bulkThreshold: config.salesforce.bulkThreshold,
+                concurrency: config.responsys.concurrency,
                 clock,
                 logger: logger.child({ component: 'backfill' }),
               },

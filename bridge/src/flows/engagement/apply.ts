@@ -190,8 +190,9 @@ export class EngagementApplier {
     const startedAt = clock.now();
     const report = { ...emptyReport(), batches: 1, events: events.length };
     const outcomes = new Map<string, EventOutcome>();
-    const correlationIds = events.map((event) => event.correlationId);
-    const log = this.log.child({ correlationIds: correlationIds.slice(0, 50) });
+    // The journeys of the batch, for its log lines (a batch of thousands names its first hundred).
+    const correlationIds = [...new Set(events.map((event) => event.correlationId))].slice(0, 100);
+    const log = this.log.child({ correlationIds });
 
     // 1. who
     const targets = await this.resolve(events, outcomes, report, people);
@@ -507,8 +508,8 @@ export class EngagementApplier {
         { flow: ENGAGEMENT_FLOW, outcome: 'dead_lettered' },
         report.failed,
       );
-    withCorrelation({ correlationIds, flow: ENGAGEMENT_FLOW }, () =>
-      log.info(
+    withCorrelation({ correlationIds }, () =>
+      this.log.info(
         { ...report, durationMs: clock.now().getTime() - startedAt.getTime() },
         'engagement batch written to Salesforce',
       ),

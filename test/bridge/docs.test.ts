@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { variables } from '../../bridge/src/config/variables.js';
 import { BridgeMetrics } from '../../bridge/src/shared/metrics.js';
@@ -7,6 +7,10 @@ import { BridgeMetrics } from '../../bridge/src/shared/metrics.js';
 // its real default, and every metric it exports.
 
 const guide = readFileSync(new URL('../../docs/bridge-operations.md', import.meta.url), 'utf8');
+const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  scripts: Record<string, string>;
+};
 
 describe('docs/bridge-operations.md', () => {
   it('documents every configuration variable with its default', () => {
@@ -27,5 +31,31 @@ describe('docs/bridge-operations.md', () => {
     for (const name of names) {
       expect(guide, `${name} is not documented`).toMatch(new RegExp(`^\\|\\s*\`${name}\`\\s*\\|`, 'm'));
     }
+  });
+});
+
+// The README is the first thing a newcomer trusts: what it names must exist.
+describe('README.md', () => {
+  it('names only configuration variables the bridge reads', () => {
+    const known = new Set(variables.map((spec) => spec.name));
+    const named = [...readme.matchAll(/`((?:SALESFORCE|RESPONSYS|BRIDGE)_[A-Z_]+|DATABASE_URL)`/g)].map(
+      (match) => match[1]!,
+    );
+    expect(named.length).toBeGreaterThan(8);
+    expect(named.filter((name) => !known.has(name))).toEqual([]);
+  });
+
+  it('links only to pages that exist', () => {
+    const links = [...readme.matchAll(/\]\(([^)#]+)(?:#[^)]*)?\)/g)].map((match) => match[1]!);
+    expect(links.length).toBeGreaterThan(5);
+    expect(links.filter((link) => !existsSync(new URL(`../../${link}`, import.meta.url)))).toEqual([]);
+  });
+
+  it('shows only npm scripts the project has', () => {
+    const scripts = [...readme.matchAll(/npm (?:run )?([a-z:]+)/g)]
+      .map((match) => match[1]!)
+      .filter((name) => !['install', 'run'].includes(name));
+    expect(scripts).toEqual(expect.arrayContaining(['start', 'test', 'bench', 'preview', 'emulators']));
+    expect(scripts.filter((name) => !packageJson.scripts[name])).toEqual([]);
   });
 });

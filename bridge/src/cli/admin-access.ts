@@ -41,20 +41,26 @@ export function directAccess(admin: AdminService, close: () => Promise<void>, by
   };
 }
 
-export function httpAccess(baseUrl: string, token: string, operator: string): AdminAccess {
-  const base = baseUrl.replace(/\/+$/, '');
-  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+/** Calls a running bridge's admin API; its error envelope becomes the BridgeError it describes. */
+export type AdminApiCall = <T>(method: string, path: string, body?: unknown) => Promise<T>;
+
+export function adminApiCall(
+  base: string,
+  token: string,
+  options: { operator?: string; timeoutMs: number },
+): AdminApiCall {
+  return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     let response: Response;
     try {
       response = await fetch(`${base}/api/v1${path}`, {
         method,
         headers: {
           authorization: `Bearer ${token}`,
-          'x-bridge-operator': operator,
+          ...(options.operator ? { 'x-bridge-operator': options.operator } : {}),
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(30_000),
+        signal: AbortSignal.timeout(options.timeoutMs),
       });
     } catch (error) {
       throw new BridgeError(
@@ -81,7 +87,12 @@ export function httpAccess(baseUrl: string, token: string, operator: string): Ad
       });
     }
     return json as T;
-  }
+  };
+}
+
+export function httpAccess(baseUrl: string, token: string, operator: string): AdminAccess {
+  const base = baseUrl.replace(/\/+$/, '');
+  const call = adminApiCall(base, token, { operator, timeoutMs: 30_000 });
   return {
     via: base,
     status: () => call('GET', '/status'),

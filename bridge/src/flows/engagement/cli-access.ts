@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
 import type { CliContext, CliRuntime } from '../../module.js';
-import { BridgeError, isBridgeError } from '../../shared/errors.js';
+import { adminApiCall, type AdminApiCall } from '../../cli/admin-access.js';
+import { isBridgeError } from '../../shared/errors.js';
 
 // How the inbound flows' CLI commands reach their data, the way the core commands do: a running
 // bridge's admin API with --url (or BRIDGE_URL), otherwise the store; when the embedded store is held
 // by a running bridge, that bridge's admin API.
 
 export type InboundAccess =
-  | { kind: 'http'; via: string; call<T>(method: string, path: string, body?: unknown): Promise<T> }
-  | { kind: 'store'; via: string; runtime: CliRuntime };
+  { kind: 'http'; via: string; call: AdminApiCall } | { kind: 'store'; via: string; runtime: CliRuntime };
 
 export async function inboundAccess(program: Command, cli: CliContext): Promise<InboundAccess> {
   const config = cli.loadConfig();
@@ -30,51 +30,7 @@ export async function inboundAccess(program: Command, cli: CliContext): Promise<
 
 function httpAccess(baseUrl: string, token: string): InboundAccess {
   const base = baseUrl.replace(/\/+$/, '');
-  return {
-    kind: 'http',
-    via: base,
-    async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-      let response: Response;
-      try {
-        response = await fetch(`${base}/api/v1${path}`, {
-          method,
-          headers: {
-            authorization: `Bearer ${token}`,
-            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          },
-          body: body === undefined ? undefined : JSON.stringify(body),
-          signal: AbortSignal.timeout(60_000),
-        });
-      } catch (error) {
-        throw new BridgeError(
-          'UPSTREAM_FAILED',
-          `Could not reach the bridge at ${base}: ${(error as Error).message}`,
-        );
-      }
-      const text = await response.text();
-      let json: unknown;
-      try {
-        json = text ? JSON.parse(text) : {};
-      } catch {
-        throw new BridgeError(
-          'UPSTREAM_FAILED',
-          `The bridge at ${base} answered ${response.status} with a non-JSON body`,
-        );
-      }
-      if (!response.ok) {
-        const error = (json as { error?: { code?: string; message?: string; details?: unknown } }).error;
-        throw new BridgeError(
-          (error?.code ?? 'UPSTREAM_FAILED') as BridgeError['code'],
-          error?.message ?? `The bridge answered ${response.status}`,
-          {
-            status: response.status,
-            details: error?.details,
-          },
-        );
-      }
-      return json as T;
-    },
-  };
+  return { kind: 'http', via: base, call: adminApiCall(base, token, { timeoutMs: 60_000 }) };
 }
 
 /** Runs `fn` with the access and closes what it opened. */

@@ -21,6 +21,9 @@ afterAll(async () => {
 
 const sf = () => rig.emulators.salesforce;
 
+/** How long the backlog's first merge is held: far longer than an opt-out takes to reach Responsys. */
+const BACKLOG_HOLD_MS = 5000;
+
 const processed = async (flow: string): Promise<number> => {
   const metric = await rig.metrics.registry
     .getSingleMetric('responsys_bridge_records_processed_total')!
@@ -162,21 +165,44 @@ describe('an opt-out leaves Salesforce at once', () => {
   it('reaches Responsys as O ahead of the queued work for the same person, with its source and time', async () => {
     const [id] = contactsByRep(1, 'optout');
     await eventually('the first sync', () => syncedStatus(id!) === 'Synced');
-    // A backlog: 600 Contacts the bridge is asked to sync again, this person's own update last.
+    // A backlog: 600 Contacts the bridge is asked to sync again, then this person's own update, queued
+    // after them (one batch of 200 at a time in the flow's queue). The backlog's first profile merge is
+    // held, so the backlog and the update behind it are surely still waiting when the opt-out arrives.
+    const responsys = rig.emulators.responsys.control;
+    const hold = responsys.addFault({
+      method: 'POST',
+      path: '/rest/api/v1.3/lists/*/members',
+      times: 1,
+      fault: { type: 'delay', ms: BACKLOG_HOLD_MS },
+    });
     const others = sf().insert(
       'Contact',
       Array.from({ length: 600 }, (_, i) => ({ LastName: `Backlog${i}`, Email: `backlog${i}@example.com` })),
       { asUser: 'bridge@example.com' },
     );
-    await rig.bridge.context.queue.dispatch([
-      ...others.map((recordId) => ({
+    const { queue } = rig.bridge.context;
+    await queue.dispatch(
+      others.map((recordId) => ({
         objectType: 'Contact',
         recordId,
         changeType: 'UPDATE' as const,
         source: 'test',
       })),
-      { objectType: 'Contact', recordId: id!, changeType: 'UPDATE' as const, source: 'test' },
+    );
+    const queuedUpdate = `queued-update-${id!}`;
+    await queue.dispatch([
+      {
+        objectType: 'Contact',
+        recordId: id!,
+        changeType: 'UPDATE',
+        source: 'test',
+        correlationId: queuedUpdate,
+      },
     ]);
+    await eventually(
+      'the backlog held at its first merge',
+      () => responsys.faults.list().find((rule) => rule.id === hold.id)?.fired === 1,
+    );
     sf().update([{ Id: id!, HasOptedOutOfEmail: true }], { asUser: 'rep@example.com' });
     await eventually('O in Responsys', () => members(rig, id!)[0]?.EMAIL_PERMISSION_STATUS_ === 'O', 30_000);
 
@@ -185,13 +211,12 @@ describe('an opt-out leaves Salesforce at once', () => {
       async () => {
         const history = (await rig.history(id!)).filter((line) => line.flow === 'profile-sync');
         const optOut = history.find((line) => line.changeType === 'OPT_OUT');
-        const update = history.find(
-          (line) => line.changeType === 'UPDATE' && line.riid && line !== history[0],
-        );
+        const update = history.find((line) => line.correlationId === queuedUpdate);
         return optOut && update && { optOut, update };
       },
       60_000,
     );
+    expect(lines.update).toMatchObject({ changeType: 'UPDATE', outcome: 'succeeded' });
     expect(lines.optOut.finishedAt.getTime()).toBeLessThan(lines.update.finishedAt.getTime());
     expect(lines.optOut.reason).toMatch(/permission status O \(opted out in Salesforce at /);
     const state = record<{ Responsys_Opt_Out_Source__c: string; Responsys_Opt_Out_At__c: string }>(
@@ -204,5 +229,5 @@ describe('an opt-out leaves Salesforce at once', () => {
     expect(state.Responsys_Opt_Out_At__c).toBeTruthy();
     // The update queued before the opt-out read the current value: Responsys stays at O.
     expect(members(rig, id!)[0]?.EMAIL_PERMISSION_STATUS_).toBe('O');
-  });
+  }, 90_000);
 });

@@ -83,14 +83,19 @@ describe('a saved replay id past the retention window', () => {
         statuses([...retained, ...lost]).every((status) => status === 'Synced'),
       );
 
-      const { rows } = await bridge.bridge.context.store.db.query<{ source: string; salesforce_id: string }>(
-        `SELECT details->>'source' AS source, salesforce_id FROM bridge.sync_log WHERE flow = 'profile-sync' AND outcome = 'succeeded'`,
+      // The Salesforce write-back comes before the outcome is logged: wait for the sync log too.
+      const synced = [...lost, ...retained];
+      await eventually('the sync-log lines of the retained and the lost Leads', async () => {
+        const { rows } = await bridge.bridge.context.store.db.query<{ salesforce_id: string }>(
+          `SELECT salesforce_id FROM bridge.sync_log
+           WHERE flow = 'profile-sync' AND outcome = 'succeeded' AND salesforce_id = ANY($1::text[])`,
+          [synced],
+        );
+        return synced.every((id) => rows.some((row) => row.salesforce_id === id));
+      });
+      await eventually('the reconciliation to finish', () =>
+        bridge.lines.some((line) => line.task === RECONCILE_TASK && line.msg === 'task finished'),
       );
-      expect(rows.map((row) => row.salesforce_id)).toEqual(expect.arrayContaining([...lost, ...retained]));
-      const reconciliation = bridge.lines.find(
-        (line) => line.task === RECONCILE_TASK && line.msg === 'task finished',
-      );
-      expect(reconciliation).toBeDefined();
       const scheduled = bridge.lines.find((line) =>
         String(line.msg).startsWith('reconciliation scheduled from'),
       );

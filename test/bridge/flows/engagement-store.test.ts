@@ -180,6 +180,25 @@ describe('EngagementEventStore intake', () => {
     expect((await stored(result.added[1]!.eventKey)).optStatus).toBeNull();
   });
 
+  it("decides a held opt-in again once the opt-out's file row gives the time the person opted out", async () => {
+    const optOut = callbackEvent('Opted_Out', '14', '2024-05-01T10:05:00Z', 0);
+    const optIn = fileEvent('Opted_In', '14', '2024-05-01T10:02:00Z', { source: 'FORM' });
+    const otherPerson = fileEvent('Opted_In', '15', '2024-05-01T10:02:00Z', { source: 'FORM' });
+    await add([optOut, optIn, otherPerson]);
+    const events = new EngagementEventStore(store.db);
+    await events.setOptStatus([
+      { eventKey: optOut.eventKey, status: 'applied' },
+      { eventKey: optIn.eventKey, status: 'held', reason: 'the opt-out is known from a callback' },
+      { eventKey: otherPerson.eventKey, status: 'held', reason: 'the opt-out is known from a callback' },
+    ]);
+    const result = await add([fileEvent('Opted_Out', '14', '2024-05-01T10:01:00Z')]);
+    expect(result.merged.map(([, callback]) => callback)).toEqual([optOut.eventKey]);
+    expect(result.optRiids).toEqual(['14']);
+    expect(await stored(optIn.eventKey)).toMatchObject({ optStatus: 'pending' });
+    expect(await stored(optOut.eventKey)).toMatchObject({ optStatus: 'applied', occurredAtExact: true });
+    expect(await stored(otherPerson.eventKey)).toMatchObject({ optStatus: 'held' });
+  });
+
   it('recognises a redelivered callback batch by its content within the window, and a new one after', async () => {
     const events = new EngagementEventStore(store.db);
     const first = await events.callbackBatchReceipt('abc', at('2024-05-01T10:00:00Z'), 3_600_000);

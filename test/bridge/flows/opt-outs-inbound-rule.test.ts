@@ -12,6 +12,7 @@ const optOut = (hour: number, extra: Partial<OptEvent> = {}): OptEvent => ({
   eventKey: `out-${hour}`,
   type: 'Opted_Out',
   occurredAt: at(hour),
+  occurredAtExact: true,
   origin: 'file',
   source: 'LINK',
   pending: true,
@@ -116,6 +117,28 @@ describe('the opt-out rule for events from Responsys', () => {
       sources,
     );
     expect(decision.writes.map((write) => write.id)).toEqual(['003A']);
+  });
+
+  it("holds an opt-in that only a callback's receipt time makes look older than the opt-out", () => {
+    // The opt-out callback was received at 12:00 (its file row, still to come, has the real time); the
+    // person opted in at 11:30.
+    const byCallback = optOut(12, { origin: 'callback', occurredAtExact: false, pending: false });
+    const lateOptIn = optIn(11, { occurredAt: new Date(Date.UTC(2026, 2, 1, 11, 30)) });
+    const waiting = decideOpt([byCallback, lateOptIn], [record('003A', true, at(12), 'Responsys')], sources);
+    expect(waiting.writes).toEqual([]);
+    expect(waiting.statuses.get('in-11')).toEqual({
+      status: 'held',
+      reason: expect.stringMatching(
+        /^the opt-out after it is known from a callback received at .*; its Contact Event Data row gives/,
+      ),
+    });
+    // An exact opt-out after the opt-in still decides at once.
+    const newer = decideOpt(
+      [byCallback, lateOptIn],
+      [record('003A', true, at(12), 'Responsys'), record('003B', true, at(13), 'Salesforce')],
+      sources,
+    );
+    expect(newer.statuses.get('in-11')?.status).toBe('ignored');
   });
 
   it('decides by the latest event when an opt-out, an opt-in and an opt-out arrive together', () => {

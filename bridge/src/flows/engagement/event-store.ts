@@ -320,6 +320,16 @@ export class EngagementEventStore {
         ),
       ],
     );
+    // An opt-in held because only its callback dated the person's opt-out is decided again, now that
+    // the opt-out's file row has given the exact time (the recipient is queued for it: see optRiids).
+    const exactOptOuts = pairs.filter(({ file }) => file.type === 'Opted_Out').map(({ file }) => file.riid);
+    if (exactOptOuts.length > 0) {
+      await this.db.query(
+        `UPDATE bridge.responsys_events SET opt_status = 'pending'
+         WHERE riid = ANY($1::text[]) AND event_type = 'Opted_In' AND opt_status = 'held'`,
+        [exactOptOuts],
+      );
+    }
     return pairs.map(({ file, callbackKey }) => [file.eventKey, callbackKey]);
   }
 

@@ -9,6 +9,9 @@
 //   An opt-in made any other way (an import, an API call, a marketer) is recorded on the timeline but
 //   never clears an opt-out. A callback opt-in carries no SOURCE: it waits for its file row.
 // - A record opted out later than the opt-in, or at an unknown time, stays opted out.
+// - An opt-out known only from its callback dates from when the callback was received, which is later
+//   than the person opted out. An opt-in that such a time alone makes look older waits for that
+//   opt-out's file row, which brings the exact time.
 
 export type OptType = 'Opted_Out' | 'Opted_In';
 
@@ -16,6 +19,8 @@ export interface OptEvent {
   eventKey: string;
   type: OptType;
   occurredAt: Date;
+  /** false while a callback's receipt time stands in for the time of the event */
+  occurredAtExact: boolean;
   origin: 'file' | 'callback';
   /** the CED SOURCE column (upper case) */
   source: string | null;
@@ -57,8 +62,23 @@ const iso = (date: Date) => date.toISOString();
  * the event's file row corrected since.
  */
 export function effectiveOptOutTimes(events: readonly OptEvent[]): (record: PersonRecord) => Date | null {
-  const fromResponsys = events.filter((event) => event.type === 'Opted_Out').pop()?.occurredAt;
-  return (record) => (record.optOutSource === 'Responsys' && fromResponsys ? fromResponsys : record.optOutAt);
+  const timeOf = optOutTimes(events);
+  return (record) => timeOf(record)?.at ?? null;
+}
+
+interface OptOutTime {
+  at: Date;
+  exact: boolean;
+}
+
+function optOutTimes(events: readonly OptEvent[]): (record: PersonRecord) => OptOutTime | null {
+  const fromResponsys = events.filter((event) => event.type === 'Opted_Out').pop();
+  return (record) => {
+    if (record.optOutSource === 'Responsys' && fromResponsys) {
+      return { at: fromResponsys.occurredAt, exact: fromResponsys.occurredAtExact };
+    }
+    return record.optOutAt && { at: record.optOutAt, exact: true };
+  };
 }
 
 /** A callback carries no SOURCE; once its file row completed it, the row's SOURCE counts. */
@@ -73,14 +93,18 @@ export function decideOpt(
 ): OptDecision {
   const statuses = new Map<string, { status: OptEventStatus; reason: string }>();
   const ordered = [...events].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
-  const optOutAt = effectiveOptOutTimes(ordered);
-  const lastOptOut = (before?: Date): Date | null => {
+  const optOutTimeOf = optOutTimes(ordered);
+  const optOutAt = (record: PersonRecord) => optOutTimeOf(record)?.at ?? null;
+  /** the latest opt-out on either side; `exactOnly` leaves out callbacks' receipt times */
+  const lastOptOut = (exactOnly: boolean): Date | null => {
     let latest: Date | null = null;
-    const consider = (date: Date | null) => {
-      if (date && (!before || date.getTime() < before.getTime()) && (!latest || date > latest)) latest = date;
+    const consider = (time: OptOutTime | null) => {
+      if (time && (time.exact || !exactOnly) && (!latest || time.at > latest)) latest = time.at;
     };
-    for (const event of ordered) if (event.type === 'Opted_Out') consider(event.occurredAt);
-    for (const record of records) if (record.optedOut) consider(optOutAt(record));
+    for (const event of ordered) {
+      if (event.type === 'Opted_Out') consider({ at: event.occurredAt, exact: event.occurredAtExact });
+    }
+    for (const record of records) if (record.optedOut) consider(optOutTimeOf(record));
     return latest;
   };
 
@@ -100,11 +124,19 @@ export function decideOpt(
       });
       continue;
     }
-    const before = lastOptOut();
+    const before = lastOptOut(true);
     if (before && before.getTime() >= event.occurredAt.getTime()) {
       statuses.set(event.eventKey, {
         status: 'ignored',
         reason: `the opt-in (${iso(event.occurredAt)}) is not newer than the last opt-out (${iso(before)})`,
+      });
+      continue;
+    }
+    const received = lastOptOut(false);
+    if (received && received.getTime() >= event.occurredAt.getTime()) {
+      statuses.set(event.eventKey, {
+        status: 'held',
+        reason: `the opt-out after it is known from a callback received at ${iso(received)}; its Contact Event Data row gives the time the person opted out`,
       });
       continue;
     }

@@ -36,6 +36,7 @@ export const toOptEvent = (event: StoredEvent): OptEvent => ({
   eventKey: event.eventKey,
   type: event.type as OptEvent['type'],
   occurredAt: event.occurredAt,
+  occurredAtExact: event.occurredAtExact,
   origin: event.origin,
   source: event.source,
   pending: event.optStatus === 'pending' || event.optStatus === 'unmatched',

@@ -363,6 +363,48 @@ describe.each(storeBackends)('work queue on $name', (backend) => {
     expect(batches).toEqual([]);
   });
 
+  it('keeps the store open until a batch that outlived the shutdown timeout is answered and its jobs settled', async () => {
+    // Its own store: the test closes it right after stop(), as the bridge does.
+    const own = await backend.open();
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown) => rejections.push(reason);
+    process.on('unhandledRejection', onRejection);
+    try {
+      const name = nextFlowName();
+      let batchStarted!: () => void;
+      const started = new Promise<void>((resolve) => (batchStarted = resolve));
+      let batchEnded!: () => void;
+      const ended = new Promise<void>((resolve) => (batchEnded = resolve));
+      const queue = createWorkQueue(own.store);
+      queue.defineFlow({
+        name,
+        direction: 'salesforce_to_responsys',
+        async handle(batch) {
+          batchStarted();
+          // A call that cannot be cut short: the flow answers a while after the abort.
+          await new Promise((resolve) => batch.signal.addEventListener('abort', resolve));
+          await new Promise((resolve) => setTimeout(resolve, 1500));
+          batchEnded();
+          return new OutcomeCollector().rest(batch.items, {
+            status: 'failed',
+            error: 'the bridge shut down before this record was sent',
+          }).outcomes;
+        },
+      });
+      await queue.start({ workers: true });
+      await queue.enqueue(name, update(41));
+      await started;
+      await queue.stop(2000);
+      await own.cleanup();
+      await ended;
+      // pg-boss completes a batch without awaiting it: a statement on the closed store would reject now.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(rejections).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onRejection);
+    }
+  });
+
   it('takes an opt-out ahead of queued work, through the express queue', async () => {
     const order: string[] = [];
     const { name, producer, worker } = flowPair(

@@ -13,7 +13,7 @@ import type { Store } from '../store/store.js';
 import type { SyncDirection } from '../store/sync-ledger.js';
 import type { SyncLogInput } from '../store/sync-log.js';
 import type { BatchOutcomes, FlowBatch, FlowHandler, RecordOutcome, WorkItem } from './outcomes.js';
-import { pgBossDb } from './pg-boss-db.js';
+import { pgBossConnection, pgBossDb, type PgBossConnection } from './pg-boss-db.js';
 import {
   changeTypes,
   defaultCollapseKey,
@@ -196,6 +196,9 @@ export class WorkQueue {
   private readonly random: () => number;
   private readonly log: Logger;
   private boss: PgBoss | undefined;
+  private bossConnection: PgBossConnection | undefined;
+  /** batches handed to a flow or task and not yet answered */
+  private readonly batchesInFlight = new Set<Promise<void>>();
   private runningWorkers = false;
   private stopping = false;
   private pendingNotify = new Set<string>();
@@ -264,8 +267,9 @@ export class WorkQueue {
   async start({ workers }: { workers: boolean }): Promise<void> {
     if (this.boss) return;
     const scheduled = [...this.tasksByName.values()].some((task) => task.schedule);
+    const connection = pgBossConnection(this.options.store.db);
     const boss = new PgBoss({
-      db: pgBossDb(this.options.store.db) as PgBoss.Db,
+      db: connection as PgBoss.Db,
       schema: PGBOSS_SCHEMA,
       migrate: true,
       supervise: workers,
@@ -280,6 +284,7 @@ export class WorkQueue {
       await this.createQueues(boss);
     });
     this.boss = boss;
+    this.bossConnection = connection;
     this.options.metrics.setQueueStateSource(() => this.stateCounts());
     if (workers) await this.startWorkers(boss);
   }
@@ -334,7 +339,7 @@ export class WorkQueue {
       const id = await boss.work<unknown>(
         queue,
         { batchSize, includeMetadata: true, pollingIntervalSeconds },
-        (jobs: Job[]) => handler(jobs),
+        (jobs: Job[]) => this.inFlight(handler(jobs)),
       );
       this.workerIds.set(queue, [...(this.workerIds.get(queue) ?? []), id]);
     };
@@ -352,6 +357,13 @@ export class WorkQueue {
       await work(task.name, 1, (jobs) => this.runTaskJob(task, jobs));
       if (task.schedule) await boss.schedule(task.name, task.schedule, {}, { tz: task.tz ?? 'UTC' });
     }
+  }
+
+  private inFlight(batch: Promise<void>): Promise<void> {
+    this.batchesInFlight.add(batch);
+    const answered = () => this.batchesInFlight.delete(batch);
+    batch.then(answered, answered);
+    return batch;
   }
 
   private requireBoss(): PgBoss {
@@ -945,7 +957,8 @@ export class WorkQueue {
 
   /**
    * Stops taking work; batches in flight may finish within `timeoutMs`, after which their records
-   * return to the queue (pg-boss fails them back for another attempt by any process).
+   * return to the queue (pg-boss fails them back for another attempt by any process). It returns once
+   * nothing of the queue uses the store any more, so the store may be closed next.
    */
   async stop(timeoutMs: number): Promise<void> {
     if (!this.boss || this.stopping) return;
@@ -954,11 +967,42 @@ export class WorkQueue {
     const deadline = setTimeout(() => this.abort.abort(), Math.max(0, timeoutMs - 500));
     try {
       await boss.stop({ graceful: true, wait: true, timeout: Math.max(1000, timeoutMs), close: false });
+      await this.settleInFlight(this.bossConnection!, timeoutMs);
     } finally {
       clearTimeout(deadline);
       this.abort.abort();
       this.runningWorkers = false;
     }
+  }
+
+  /**
+   * pg-boss stops waiting for batches at its timeout, and completes or fails each batch (also one it
+   * fetched while stopping) without awaiting that statement. So the queue waits, for at most
+   * `timeoutMs` more, until the batches in flight are answered (their signal is aborted at the
+   * deadline) and pg-boss's last statements have ended.
+   */
+  private async settleInFlight(connection: PgBossConnection, timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    const settled = (async () => {
+      // A turn of the event loop between rounds lets pg-boss issue what it does in microtasks once a
+      // batch is answered or a fetch returns.
+      do {
+        await Promise.allSettled([...this.batchesInFlight, connection.idle()]);
+        await new Promise((resolve) => setImmediate(resolve));
+      } while (this.batchesInFlight.size > 0 || connection.busy);
+      return true;
+    })();
+    try {
+      if (await Promise.race([settled, expired])) return;
+    } finally {
+      clearTimeout(timer);
+    }
+    this.log.error(
+      { batches: this.batchesInFlight.size },
+      `${this.batchesInFlight.size} batch(es) ignored the abort and still run after the shutdown timeout; ` +
+        'their jobs return to the queue when they expire',
+    );
   }
 }
 

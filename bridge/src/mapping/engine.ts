@@ -66,6 +66,12 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** The validated mapping at one moment. Immutable. */
 export class MappingSnapshot {
+  /**
+   * Outbound maps by object (lower case), their paths split once: toResponsys runs for every record
+   * of a backfill, so it must not filter the maps or split paths again each time.
+   */
+  private readonly outboundPlans = new Map<string, OutboundStep[]>();
+
   constructor(
     readonly maps: readonly ResolvedFieldMap[],
     readonly problems: readonly FieldMapProblem[],
@@ -124,7 +130,8 @@ export class MappingSnapshot {
 
   /** Maps one Salesforce record (SOQL JSON, parents nested) to Responsys rows. */
   toResponsys(object: string, record: Record<string, unknown>): OutboundMapping {
-    if (!isMappedObject(object, this.maps)) {
+    const steps = this.outboundSteps(object);
+    if (steps === undefined) {
       return {
         ok: false,
         errors: [
@@ -141,12 +148,10 @@ export class MappingSnapshot {
     const profile: Record<string, string | null> = {};
     const extensions: Record<string, Record<string, string | null>> = {};
     const errors: MappingError[] = [];
-    for (const map of this.mapsFor(object, 'outbound')) {
-      const fail = (code: MappingErrorCode, message: string) =>
-        errors.push({ code, map: map.name, field: map.salesforcePath, column: map.column, message });
-      const result = map.transform.outbound(readPath(record, map.salesforcePath));
+    for (const { map, path } of steps) {
+      const result = map.transform.outbound(readPath(record, path));
       if (!result.ok) {
-        fail(result.code, `${map.salesforcePath}: ${result.message} (${map.name})`);
+        errors.push(mappingError(map, result.code, `${map.salesforcePath}: ${result.message} (${map.name})`));
         continue;
       }
       let value = result.value;
@@ -154,16 +159,26 @@ export class MappingSnapshot {
         value = value.trim().toLowerCase();
         if (value === '') value = null;
         else if (!EMAIL.test(value)) {
-          fail('INVALID_EMAIL', `${map.salesforcePath} "${value}" is not a valid email address`);
+          errors.push(
+            mappingError(
+              map,
+              'INVALID_EMAIL',
+              `${map.salesforcePath} "${value}" is not a valid email address`,
+            ),
+          );
           continue;
         }
       }
-      if (value !== null && map.columnMaxLength !== undefined) {
+      // Characters are code points, never more than UTF-16 units: only a long string needs counting.
+      if (value !== null && map.columnMaxLength !== undefined && value.length > map.columnMaxLength) {
         const length = Array.from(value).length;
         if (length > map.columnMaxLength) {
-          fail(
-            'VALUE_TOO_LONG',
-            `${map.salesforcePath} is ${length} characters long; ${map.column} holds ${map.columnMaxLength} (${map.name})`,
+          errors.push(
+            mappingError(
+              map,
+              'VALUE_TOO_LONG',
+              `${map.salesforcePath} is ${length} characters long; ${map.column} holds ${map.columnMaxLength} (${map.name})`,
+            ),
           );
           continue;
         }
@@ -174,6 +189,18 @@ export class MappingSnapshot {
     if (errors.length > 0) return { ok: false, errors };
     const email = profile.EMAIL_ADDRESS_ ?? null;
     return { ok: true, profile, extensions, email };
+  }
+
+  /** The outbound maps of an object with their split paths; undefined when no map names the object. */
+  private outboundSteps(object: string): OutboundStep[] | undefined {
+    const key = object.toLowerCase();
+    let steps = this.outboundPlans.get(key);
+    if (!steps) {
+      if (!isMappedObject(object, this.maps)) return undefined;
+      steps = this.mapsFor(object, 'outbound').map((map) => ({ map, path: map.salesforcePath.split('.') }));
+      this.outboundPlans.set(key, steps);
+    }
+    return steps;
   }
 
   /** toResponsys for a batch: one result per record, in order. */
@@ -325,10 +352,20 @@ function isMappedObject(object: string, maps: readonly ResolvedFieldMap[]): bool
   return maps.some((map) => map.object.toLowerCase() === object.toLowerCase());
 }
 
+interface OutboundStep {
+  map: ResolvedFieldMap;
+  /** `Account.Name` as ['Account', 'Name'] */
+  path: readonly string[];
+}
+
+function mappingError(map: ResolvedFieldMap, code: MappingErrorCode, message: string): MappingError {
+  return { code, map: map.name, field: map.salesforcePath, column: map.column, message };
+}
+
 /** Reads `Account.Name` from SOQL JSON (`{Account: {Name: 'x'}}`); keys match case-insensitively. */
-function readPath(record: Record<string, unknown>, path: string): SalesforceValue {
+function readPath(record: Record<string, unknown>, path: readonly string[]): SalesforceValue {
   let current: unknown = record;
-  for (const segment of path.split('.')) {
+  for (const segment of path) {
     if (!current || typeof current !== 'object') return null;
     const object = current as Record<string, unknown>;
     const key =

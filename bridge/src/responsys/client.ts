@@ -209,7 +209,7 @@ export class ResponsysClient {
       ...(rule.matchOperator === 'AND' ? [options.secondMatchColumn!] : []),
     ];
     const outcomes: MergeMemberOutcome[] = new Array(records.length);
-    const groups = groupRows(records, outcomes, (record) => prepareListRow(record, matchColumns, true));
+    const groups = groupRows(records, outcomes, listRowPreparer(matchColumns, true));
     await this.runCalls(groups, outcomes, options, async (group) => {
       const body = await this.transport.request({
         fn: 'mergeListRecipients',
@@ -396,7 +396,7 @@ export class ResponsysClient {
     }
     const listName = options.listName ?? this.profileList;
     const outcomes: ExtensionMergeOutcome[] = new Array(records.length);
-    const groups = groupRows(records, outcomes, (record) => prepareListRow(record, [listKey], false));
+    const groups = groupRows(records, outcomes, listRowPreparer([listKey], false));
     await this.runCalls(groups, outcomes, options, async (group) => {
       const body = await this.transport.request({
         fn: 'mergeProfileExtensionRecipients',
@@ -836,46 +836,103 @@ function groupRows<Input, Row, Outcome>(
   prepare: (input: Input) => PreparedRow<Row> | RecordFailure,
 ): Array<RowGroup<Row>> {
   const groups = new Map<string, RowGroup<Row>>();
+  const byColumns = new Map<string[], RowGroup<Row>>();
   inputs.forEach((input, index) => {
     const prepared = prepare(input);
     if ('ok' in prepared) {
       outcomes[index] = prepared;
       return;
     }
-    const signature = prepared.columns.join('\u0000');
-    let group = groups.get(signature);
-    if (!group) groups.set(signature, (group = { columns: prepared.columns, rows: [], indices: [] }));
+    // Rows prepared alike share their columns array, so most need no signature of their own.
+    let group = byColumns.get(prepared.columns);
+    if (!group) {
+      const signature = prepared.columns.join('\u0000');
+      group = groups.get(signature) ?? { columns: prepared.columns, rows: [], indices: [] };
+      groups.set(signature, group);
+      byColumns.set(prepared.columns, group);
+    }
     group.rows.push(prepared.row);
     group.indices.push(index);
   });
   return [...groups.values()];
 }
 
+/**
+ * How records with one set of keys (in their order) become list rows: the upper-case columns in a
+ * stable order, the key each column's value comes from, and where the match and permission columns
+ * sit. Worked out once per key set, as the records of a batch almost always share theirs.
+ */
+interface ListRowShape {
+  columns: string[];
+  keys: string[];
+  matchIndices: number[];
+  permissionIndex: number;
+}
+
+/** Prepares list or PET rows; its shapes live as long as one merge. */
+function listRowPreparer(
+  matchColumns: readonly string[],
+  requirePermissionStatus: boolean,
+): (record: ProfileRecord) => PreparedRow<TableRow> | RecordFailure {
+  const shapes = new Map<string, ListRowShape | RecordFailure>();
+  return (record) => {
+    if (!record || typeof record !== 'object')
+      return recordFailure('INVALID_RECORD', 'The record is not an object');
+    const keys: string[] = [];
+    for (const key of Object.keys(record)) if (record[key] !== undefined) keys.push(key);
+    const signature = keys.join('\u0000');
+    let shape = shapes.get(signature);
+    if (!shape) {
+      shape = listRowShape(keys, matchColumns);
+      shapes.set(signature, shape);
+    }
+    if ('ok' in shape) return { ...shape };
+    return prepareListRow(record, shape, matchColumns, requirePermissionStatus);
+  };
+}
+
+function listRowShape(
+  keys: readonly string[],
+  matchColumns: readonly string[],
+): ListRowShape | RecordFailure {
+  const byColumn = new Map<string, string>();
+  for (const key of keys) {
+    const column = key.trim().toUpperCase();
+    if (!isListColumnName(column))
+      return recordFailure('INVALID_COLUMN_NAME', `${key} is not a valid Responsys column name`);
+    if (byColumn.has(column))
+      return recordFailure('DUPLICATE_COLUMN', `${column} appears twice in the record`);
+    byColumn.set(column, key);
+  }
+  const columns = [...byColumn.keys()].sort();
+  return {
+    columns,
+    keys: columns.map((column) => byColumn.get(column)!),
+    matchIndices: matchColumns.map((column) => columns.indexOf(column)),
+    permissionIndex: columns.indexOf('EMAIL_PERMISSION_STATUS_'),
+  };
+}
+
 /** A list or PET row: upper-case column names in a stable order, values as strings or null. */
 function prepareListRow(
   record: ProfileRecord,
+  shape: ListRowShape,
   matchColumns: readonly string[],
   requirePermissionStatus: boolean,
 ): PreparedRow<TableRow> | RecordFailure {
-  if (!record || typeof record !== 'object')
-    return recordFailure('INVALID_RECORD', 'The record is not an object');
-  const values = new Map<string, string | null>();
-  for (const [name, raw] of Object.entries(record)) {
-    if (raw === undefined) continue;
-    const column = name.trim().toUpperCase();
-    if (!isListColumnName(column))
-      return recordFailure('INVALID_COLUMN_NAME', `${name} is not a valid Responsys column name`);
-    if (values.has(column)) return recordFailure('DUPLICATE_COLUMN', `${column} appears twice in the record`);
-    values.set(column, raw === null ? null : String(raw));
+  const row: TableRow = new Array(shape.keys.length);
+  for (let index = 0; index < shape.keys.length; index += 1) {
+    const raw = record[shape.keys[index]!];
+    row[index] = raw === null ? null : String(raw);
   }
-  for (const column of matchColumns) {
-    const value = values.get(column);
+  for (let match = 0; match < matchColumns.length; match += 1) {
+    const value = row[shape.matchIndices[match]!];
     if (value === undefined || value === null || value.trim() === '') {
-      return recordFailure('MISSING_MATCH_VALUE', `The record has no ${column} to match on`);
+      return recordFailure('MISSING_MATCH_VALUE', `The record has no ${matchColumns[match]} to match on`);
     }
   }
   if (requirePermissionStatus) {
-    const status = values.get('EMAIL_PERMISSION_STATUS_');
+    const status = row[shape.permissionIndex];
     if (status === undefined || status === null) {
       return recordFailure(
         'MISSING_PERMISSION_STATUS',
@@ -889,10 +946,9 @@ function prepareListRow(
         `EMAIL_PERMISSION_STATUS_ must be I or O, not ${JSON.stringify(status)}`,
       );
     }
-    values.set('EMAIL_PERMISSION_STATUS_', normalised);
+    row[shape.permissionIndex] = normalised;
   }
-  const columns = [...values.keys()].sort();
-  return { columns, row: columns.map((column) => values.get(column)!) };
+  return { columns: shape.columns, row };
 }
 
 /** A supplemental-table row: column names exactly as given (they are case-sensitive). */

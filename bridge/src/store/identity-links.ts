@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Queryable } from './database.js';
 
 // Salesforce record <-> Responsys recipient. Looked up both ways: by Salesforce id (one RIID) and by
@@ -44,9 +44,9 @@ const toLink = (row: Row): IdentityLink => ({
   updatedAt: row.updated_at,
 });
 
-/** sha-256 of the trimmed, lower-cased address. */
+/** sha-256 of the trimmed, lower-cased address (one-shot `hash`: a backfill hashes every email twice). */
 export function hashEmail(email: string): string {
-  return createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
+  return hash('sha256', email.trim().toLowerCase(), 'hex');
 }
 
 export class IdentityLinks {

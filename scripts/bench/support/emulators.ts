@@ -21,6 +21,9 @@ export async function startEmulatorHost(options: HostOptions): Promise<EmulatorH
   return { urls, child, call: (method, params) => child.call(method, params), close: () => child.close() };
 }
 
+/** Responsys calls the bridge keeps in flight (its default), and the floor with it. */
+export const RESPONSYS_CONCURRENCY = 4;
+
 /** The old-generation heap limit of the bridge processes the benchmark starts. */
 export const BRIDGE_HEAP_MB = 192;
 
@@ -52,6 +55,7 @@ export function bridgeEnvironment(
     BRIDGE_CAMPAIGN_SEGMENT_SCHEDULE: 'off',
     BRIDGE_OPT_OUT_RECONCILE_SCHEDULE: 'off',
     BRIDGE_ENGAGEMENT_PURGE_SCHEDULE: 'off',
+    RESPONSYS_CONCURRENCY: String(RESPONSYS_CONCURRENCY),
     // The heap a 256 MB container gives Node (it sizes its heap from the container's memory limit).
     // Without a limit, Node lets the heap grow toward a quarter of the machine's memory before it
     // collects, and the peak RSS then says more about the machine than about the bridge.

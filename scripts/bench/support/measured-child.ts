@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 // Runs a bridge command in a child process of its own (one node process, TypeScript through tsx's
 // loader) and measures it from outside: wall time and peak resident memory (VmHWM of
@@ -38,6 +38,37 @@ function highWaterMark(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * CPU time of the PostgreSQL backends serving `database` (their process titles name it), sampled
+ * every 100 ms until stopped: the store work a bridge process causes, which its own CPU time leaves
+ * out. 0 when the server runs on another machine (no such processes here).
+ */
+export function sampleDatabaseCpu(database: string): { stop(): number } {
+  const backends = new Map<number, number>();
+  const sample = () => {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      let title: string;
+      try {
+        title = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      } catch {
+        continue; // the process ended between the listing and the read
+      }
+      if (!title.startsWith('postgres:') || !title.includes(` ${database} `)) continue;
+      const cpu = cpuTime(Number(entry));
+      if (cpu !== undefined) backends.set(Number(entry), cpu);
+    }
+  };
+  const timer = setInterval(sample, 100);
+  return {
+    stop() {
+      sample();
+      clearInterval(timer);
+      return [...backends.values()].reduce((sum, cpu) => sum + cpu, 0);
+    },
+  };
 }
 
 export async function runMeasured(

@@ -96,10 +96,13 @@ describe('opt-outs from Responsys', () => {
       return event?.optStatus === 'applied' && event;
     });
     expect(optOut.origin).toBe('callback');
-    const line = (await running.bridge.context.store.syncLog.historyFor(contact!.riid)).find(
-      (entry) => entry.flow === OPT_OUTS_INBOUND_FLOW,
+    // The flow records the event as applied before the queue logs the record's outcome.
+    const line = await eventually('the opt-out in the sync log', async () =>
+      (await running.bridge.context.store.syncLog.historyFor(contact!.riid)).find(
+        (entry) => entry.flow === OPT_OUTS_INBOUND_FLOW,
+      ),
     );
-    expect(line?.details).toMatchObject({ decisive: { type: 'Opted_Out' } });
+    expect(line.details).toMatchObject({ decisive: { type: 'Opted_Out' } });
     for (const [objectType, id] of [
       ['Contact', contact!.id],
       ['Lead', lead!],

@@ -7,10 +7,13 @@ import type { BenchScenario } from './types.js';
 // Streaming: a rep's saves publish Responsys_Sync__e (the emulator models the package triggers) at
 // 200 events a second; a bridge process (`responsys-bridge start`) receives them over the Streaming
 // API and merges the Leads. The latency of each record runs from the commit of its save to the
-// moment Responsys accepted its merge (seen by the recording proxy).
+// moment Responsys accepted its merge (seen by the recording proxy). The machine is shared, so the
+// bridge is measured in several rounds and the median round's p95 counts: a burst of other work
+// slows one round, not the figure.
 
 const RATE = 200;
 const SECONDS = 15;
+const ROUNDS = 3;
 const PER_TRANSACTION = 10;
 const P95_TARGET_MS = 1000;
 
@@ -41,40 +44,49 @@ export const streamingScenario: BenchScenario = {
       });
       await waitFor(host, Object.keys(warm.published), 30_000);
 
-      await host.call('trackAcceptances', { on: true });
-      options.log(`publishing ${RATE * SECONDS} Lead saves at ${RATE}/s`);
-      const run = await host.call<{ published: Record<string, number>; achievedPerSecond: number }>(
-        'publishLeads',
-        {
-          perSecond: RATE,
-          seconds: SECONDS,
-          batch: PER_TRANSACTION,
-        },
-      );
-      const ids = Object.keys(run.published);
-      const accepted = await waitFor(host, ids, 60_000);
-      const latencies = ids
-        .filter((id) => accepted[id] !== undefined)
-        .map((id) => accepted[id]! - run.published[id]!)
-        .sort((a, b) => a - b);
-      const missing = ids.length - latencies.length;
-      const p95 = percentile(latencies, 95);
+      const rounds: Array<{ latencies: number[]; published: number; perSecond: number; missing: number }> =
+        [];
+      for (let round = 1; round <= ROUNDS; round += 1) {
+        await host.call('trackAcceptances', { on: true });
+        options.log(`round ${round} of ${ROUNDS}: publishing ${RATE * SECONDS} Lead saves at ${RATE}/s`);
+        const run = await host.call<{ published: Record<string, number>; achievedPerSecond: number }>(
+          'publishLeads',
+          { perSecond: RATE, seconds: SECONDS, batch: PER_TRANSACTION, prefix: `round${round}` },
+        );
+        const ids = Object.keys(run.published);
+        const accepted = await waitFor(host, ids, 60_000);
+        const latencies = ids
+          .filter((id) => accepted[id] !== undefined)
+          .map((id) => accepted[id]! - run.published[id]!)
+          .sort((a, b) => a - b);
+        rounds.push({
+          latencies,
+          published: ids.length,
+          perSecond: run.achievedPerSecond,
+          missing: ids.length - latencies.length,
+        });
+      }
+      const p95Of = (round: (typeof rounds)[number]) => percentile(round.latencies, 95);
+      const median = [...rounds].sort((a, b) => p95Of(a) - p95Of(b))[Math.floor(rounds.length / 2)]!;
+      const latencies = median.latencies;
+      const p95 = p95Of(median);
+      const missing = rounds.reduce((sum, round) => sum + round.missing, 0);
       const stopped = await bridge.stop();
       const rows: BenchRow[] = [
         {
           scenario: 'streaming',
           metric: 'events published',
-          value: `${ids.length} at ${run.achievedPerSecond.toFixed(0)}/s (${PER_TRANSACTION} Leads per save)`,
+          value: `${ROUNDS} rounds of ${median.published} at ${median.perSecond.toFixed(0)}/s (${PER_TRANSACTION} Leads per save)`,
         },
         {
           scenario: 'streaming',
-          metric: 'publish → accepted merge, p50 / p99 / max',
+          metric: 'publish → accepted merge, p50 / p99 / max (median round)',
           value: `${percentile(latencies, 50)} / ${percentile(latencies, 99)} / ${latencies.at(-1)} ms`,
         },
         {
           scenario: 'streaming',
-          metric: 'publish → accepted merge, p95',
-          value: `${p95} ms${missing > 0 ? ` (${missing} never merged)` : ''}`,
+          metric: 'publish → accepted merge, p95 (median round)',
+          value: `${p95} ms (rounds: ${rounds.map((round) => `${p95Of(round)} ms`).join(', ')})${missing > 0 ? ` (${missing} never merged)` : ''}`,
           target: `< ${P95_TARGET_MS} ms`,
           ok: missing === 0 && p95 < P95_TARGET_MS,
         },

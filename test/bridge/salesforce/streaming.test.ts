@@ -248,6 +248,34 @@ describe('the Responsys_Sync__e subscription', () => {
     expect(receivedIds()).toEqual(ids);
   });
 
+  it('rebuilds a client whose long-poll answer carrying events was lost, and resumes from the saved replay id so those events arrive once', async () => {
+    const target = newSubscriber();
+    await target.start();
+    await subscribed(target);
+    const before = repCreatesLeads(1, 'before-loss');
+    await eventually('the first event', () => received.length === 1);
+    const savedReplayId = received[0]!.data.replayId;
+    const { clientId } = await eventually('a held long-poll', () =>
+      emulator.streaming.state().clients.find((c) => c.connected),
+    );
+    expect(emulator.streaming.loseNextDelivery({ clientId })).toBe(1);
+    const lost = repCreatesLeads(2, 'lost-answer');
+    await eventually(
+      'the rebuild after the transport went down',
+      async () =>
+        (await counter('responsys_bridge_stream_client_rebuilds_total', { reason: 'transport_down' })) === 1,
+      10_000,
+    );
+    const after = repCreatesLeads(1, 'after-loss');
+    await eventually('every event', () => received.length === 4, 10_000);
+    expect(receivedIds()).toEqual([...before, ...lost, ...after].sort());
+    expect(target.status().subscribedFrom).toBe(savedReplayId);
+    expect(client.status().sessionRenewals).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(received).toHaveLength(4);
+    expect(target.status().rebuilds).toBe(1);
+  });
+
   it('raises an alert, resumes from the oldest retained event and asks for a reconciliation when the saved replay id expired', async () => {
     const first = newSubscriber();
     await first.start();

@@ -30,7 +30,7 @@ export interface FayeClient {
   subscribe(channel: string, callback: (data: unknown) => void): FayeSubscription;
   disconnect(): unknown;
   addExtension(extension: FayeExtension): void;
-  on(event: 'transport:down' | 'transport:up', callback: () => void): void;
+  on(event: 'transport:down', callback: () => void): void;
 }
 
 interface FayeInternals {

@@ -15,8 +15,8 @@ import { SYNC_EVENT_CHANNEL, syncEventToChange, type PlatformEventMessage } from
 // The Streaming API subscription to Responsys_Sync__e, held by one bridge process at a time (the
 // leader). What it guarantees:
 // - Nothing is lost: each event is queued durably, in the same store transaction that saves its
-//   replay id, before that id counts as saved; after a restart or a reconnect, the subscription
-//   resumes from the saved id (events received but not yet saved are simply replayed).
+//   replay id, before that id counts as saved; after a restart or a rebuilt client, the subscription
+//   resumes from the saved id (events received but not yet saved are queued first or replayed).
 // - Nothing is silently skipped: when Salesforce refuses the saved replay id (older than the 72-hour
 //   retention, or an org refresh), the subscriber raises an alert (metric and error log), resumes
 //   from the oldest retained event (-2) and schedules a reconciliation from the last event's time.
@@ -24,6 +24,10 @@ import { SYNC_EVENT_CHANNEL, syncEventToChange, type PlatformEventMessage } from
 //   channel-aware); `403::Unknown client` is left to faye, which handshakes again and resubscribes
 //   from the last replay id it saw; a client Salesforce gives up on (401, advice reconnect "none")
 //   is rebuilt with a new session; a watchdog rebuilds one whose long-polls silently stopped.
+// - A lost long-poll never loses events: when faye gives up on a request (network error, or no answer
+//   within 1.2x the advised timeout, e.g. after an event-loop stall), the answer may have carried
+//   events Salesforce now counts as delivered, and faye would only retry /meta/connect on the same
+//   client. So on transport:down the client is rebuilt, resubscribing from the saved replay id.
 
 export const STREAMING_LEASE = 'salesforce-streaming';
 
@@ -197,7 +201,10 @@ export class StreamingSubscriber {
     const cursor = await this.options.store.replayCursors.load(this.channel);
     const replayFrom = cursor?.replayId ?? (this.replayEverything ? -2 : -1);
     this.current.savedReplayId = cursor?.replayId ?? null;
-    this.lastAccepted = cursor?.replayId;
+    // Events still buffered (the store refused them so far) are queued by their flush retry; their
+    // replays from the saved id are duplicates.
+    const buffered = this.buffer.map((message) => message.event.replayId);
+    this.lastAccepted = buffered.length > 0 ? Math.max(...buffered) : cursor?.replayId;
     await this.options.client.connect();
     if (!this.running) return;
 
@@ -222,12 +229,7 @@ export class StreamingSubscriber {
         callback(message);
       },
     });
-    faye.on('transport:down', () => {
-      if (generation === this.generation) this.log.warn('Streaming API connection lost; faye is retrying');
-    });
-    faye.on('transport:up', () => {
-      if (generation === this.generation) this.log.info('Streaming API connection back');
-    });
+    faye.on('transport:down', () => this.onTransportDown(generation));
     this.active = { generation, faye, createdAt: this.clock.now().getTime() };
     this.lastActivityAt = this.clock.now().getTime();
     this.setState('connecting');
@@ -317,6 +319,18 @@ export class StreamingSubscriber {
       `Salesforce ended the streaming session (${reason}): rebuilding the client with a new session`,
     );
     this.rebuild(generation, 'auth', { renew: true });
+  }
+
+  private onTransportDown(generation: number): void {
+    if (generation !== this.generation || !this.running) return;
+    // The request faye gave up on may have been a long-poll whose answer carried events: Salesforce
+    // counts them as delivered, so faye's retry of /meta/connect on this client would never see them.
+    // Retiring the client also cancels that retry; the new one resubscribes from the saved replay id.
+    this.log.warn(
+      { savedReplayId: this.current.savedReplayId },
+      'Streaming API request failed or timed out: rebuilding the client to resume from the saved replay id',
+    );
+    this.rebuild(generation, 'transport_down', { renew: false });
   }
 
   private async onReplayRefused(generation: number, error: string): Promise<void> {

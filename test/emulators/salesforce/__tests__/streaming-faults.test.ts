@@ -193,6 +193,29 @@ describe('dropped long-poll connections', () => {
     expect(event!.payload).toMatchObject({ Object_Type__c: 'Lead', Change_Type__c: 'CREATE' });
     expect(subscriber.transport).toContain('up');
   }, 15_000);
+
+  it('loses a long-poll answer carrying events: they count as delivered, faye times out, reconnects the same client and never gets them', async () => {
+    const subscriber = await listen(bridge);
+    const { clientId } = await heldConnect();
+    const response = await control<{ armed: number }>(
+      emulator,
+      'POST',
+      '/streaming/connections/lose-next-delivery',
+      { clientId },
+    );
+    expect(response.body).toEqual({ armed: 1 });
+    createLead('Lost on the way');
+    // faye gives up at 1.2x the advised timeout (600 ms here), then connects again on the same client.
+    await waitFor('transport down', () => subscriber.transport.includes('down'));
+    const client = emulator.streaming.state().clients.find((c) => c.clientId === clientId);
+    expect(client).toMatchObject({ delivered: 1, queued: 0 });
+    const afterId = createLead('After the loss');
+    const [event] = await subscriber.waitForEvents(1, 9_000);
+    expect(event!.payload).toMatchObject({ Record_Id__c: afterId, Change_Type__c: 'CREATE' });
+    expect(emulator.streaming.state().clients.map((c) => c.clientId)).toEqual([clientId]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(subscriber.events).toHaveLength(1);
+  }, 15_000);
 });
 
 describe('the raw protocol', () => {

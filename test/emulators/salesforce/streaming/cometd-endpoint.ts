@@ -42,6 +42,10 @@ interface RequestContext {
   browserId: string | undefined;
   /** Client ids of this request's messages, by message id: failed replies get theirs back. */
   clientIds: Map<string, string>;
+  /** The client whose `/meta/connect` this request holds. */
+  heldClientId?: string;
+  /** The answer is lost on the way (see loseNextDelivery): it is never written. */
+  lost?: boolean;
 }
 
 interface HeldPoll {
@@ -95,6 +99,8 @@ export class CometdEndpoint {
   private readonly adapter: NodeAdapter;
   private readonly requests = new WeakMap<IncomingMessage, RequestContext>();
   private readonly held = new Map<string, HeldPoll>();
+  /** Clients whose next long-poll answer carrying events is lost on the way. */
+  private readonly losingNextDelivery = new Set<string>();
 
   constructor(
     private readonly org: SalesforceOrg,
@@ -187,6 +193,7 @@ export class CometdEndpoint {
             // The first connect after a handshake answers at once; later ones wait for events.
             if (client.connects === 0) message.advice = { ...message.advice, timeout: 0 };
             client.connects += 1;
+            context.heldClientId = client.id;
             this.hold(client.id, request!, context.response);
           }
         }
@@ -234,6 +241,12 @@ export class CometdEndpoint {
 
   private outgoing(reply: BayeuxMessage, request: IncomingMessage | null, callback: ExtensionCallback): void {
     const context = request ? this.requests.get(request) : undefined;
+    if (context?.heldClientId && !isMeta(reply.channel)) {
+      if (this.losingNextDelivery.delete(context.heldClientId)) context.lost = true;
+    }
+    // faye answers a request once every reply has passed the extensions: holding them back keeps
+    // the answer from being written, and the socket open until the client gives up.
+    if (context?.lost) return;
     if (!context || !isMeta(reply.channel)) return callback(reply);
     if (reply.channel === '/meta/handshake') return callback(this.handshakeReply(reply, context));
     const clientId = reply.id ? context.clientIds.get(reply.id) : undefined;
@@ -332,6 +345,17 @@ export class CometdEndpoint {
       dropped += 1;
     }
     return dropped;
+  }
+
+  /**
+   * The next long-poll answer carrying events to each matching client is lost on the way (a proxy
+   * or a NAT swallowing a response): the events count as delivered, and the client only notices when
+   * its own request timeout passes.
+   */
+  loseNextDelivery(filter: ClientFilter = {}): number {
+    const clients = this.clients.matching(filter);
+    for (const client of clients) this.losingNextDelivery.add(client.id);
+    return clients.length;
   }
 
   heldClientIds(): string[] {

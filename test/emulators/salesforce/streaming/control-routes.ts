@@ -50,6 +50,10 @@ export function streamingControlRouter(streaming: StreamingApi): Router {
     handle(clientFilter, (filter) => ({ released: streaming.releaseConnections(filter) })),
   );
   router.post(
+    '/connections/lose-next-delivery',
+    handle(clientFilter, (filter) => ({ armed: streaming.loseNextDelivery(filter) })),
+  );
+  router.post(
     '/events/expire',
     handle(expireFilter, (filter) => ({ expired: streaming.expireEvents(filter) })),
   );

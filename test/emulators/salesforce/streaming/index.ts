@@ -51,6 +51,8 @@ export interface StreamingApi {
   dropConnections(filter?: ClientFilter): number;
   /** Answers held long-polls now, empty if nothing is queued. */
   releaseConnections(filter?: ClientFilter): number;
+  /** The next answer carrying events is never written: delivered for Salesforce, lost for the client. */
+  loseNextDelivery(filter?: ClientFilter): number;
   /** Removes retained events, as if their retention window had passed. */
   expireEvents(filter?: { channel?: string; throughReplayId?: number }): number;
   close(): void;
@@ -127,6 +129,7 @@ export function startStreamingApi(
     revokeClientSessions: revoke,
     dropConnections: (filter) => endpoint.dropConnections(filter),
     releaseConnections: (filter) => endpoint.release(filter),
+    loseNextDelivery: (filter) => endpoint.loseNextDelivery(filter),
     expireEvents: (filter) => log.expire(filter),
     close: () => {
       unsubscribe();

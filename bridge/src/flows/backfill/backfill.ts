@@ -110,6 +110,8 @@ type Outcome =
 interface PageRecord {
   record: SObjectRecord;
   email: string | null;
+  /** hashEmail(email), computed once for the look-up of owners and the link */
+  emailHash?: string;
   profile?: ProfileRecord;
   extensions?: Record<string, Record<string, string | null>>;
   outcome?: Outcome;
@@ -313,17 +315,17 @@ async function prepare(
       EMAIL_ADDRESS_: email,
       [PERMISSION]: record.HasOptedOutOfEmail === true ? 'O' : 'I',
     };
-    return { record, email, profile, extensions: mapped.extensions };
+    return { record, email, emailHash: hashEmail(email), profile, extensions: mapped.extensions };
   });
 
   const live = records.filter((entry) => !entry.outcome);
   const owners = await linkedOwners(
     deps.store.db,
-    live.map((entry) => entry.email!),
+    live.map((entry) => entry.emailHash!),
   );
   for (const entry of live) {
     const email = entry.email!;
-    const owner = owners.get(hashEmail(email));
+    const owner = owners.get(entry.emailHash!);
     if (owner && owner.salesforceId !== entry.record.Id) {
       entry.outcome =
         objectType === 'Lead' && owner.objectType === 'Contact'
@@ -349,12 +351,12 @@ async function prepare(
   return records;
 }
 
-/** Records linked to these emails, by email hash (one query for a page). */
+/** Records linked to these email hashes (one query for a page). */
 async function linkedOwners(
   db: Queryable,
-  emails: readonly string[],
+  emailHashes: readonly string[],
 ): Promise<Map<string, { salesforceId: string; objectType: string; riid: string }>> {
-  if (emails.length === 0) return new Map();
+  if (emailHashes.length === 0) return new Map();
   const { rows } = await db.query<{
     email_hash: string;
     salesforce_id: string;
@@ -363,7 +365,7 @@ async function linkedOwners(
   }>(
     `SELECT DISTINCT ON (email_hash) email_hash, salesforce_id, object_type, riid FROM bridge.identity_links
      WHERE email_hash = ANY($1::text[]) ORDER BY email_hash, (object_type = 'Contact') DESC, linked_at`,
-    [[...new Set(emails.map(hashEmail))]],
+    [[...new Set(emailHashes)]],
   );
   return new Map(
     rows.map((row) => [
@@ -509,6 +511,7 @@ async function finish(
         objectType: options.objectType,
         riid: outcome.riid,
         email: entry.email,
+        emailHash: entry.emailHash,
         correlationId: options.correlationId,
       });
       for (const column of twoWay) {
@@ -549,9 +552,13 @@ async function finish(
       finishedAt: now,
     });
   }
-  await deps.store.identityLinks.link(links);
-  await deps.store.syncLedger.recordWrites('salesforce_to_responsys', writes, options.correlationId);
-  await deps.store.syncLog.record(lines);
+  // Three independent writes on their own connections, so PostgreSQL works on them side by side;
+  // the page still counts as done only once all three are stored.
+  await Promise.all([
+    deps.store.identityLinks.link(links),
+    deps.store.syncLedger.recordWrites('salesforce_to_responsys', writes, options.correlationId),
+    deps.store.syncLog.record(lines),
+  ]);
   if (retry.length > 0) {
     try {
       await deps.dispatch(retry);

@@ -1,9 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { startBridge, type RunningBridge } from '../../bridge/src/app.js';
-import { loadConfig } from '../../bridge/src/config/load.js';
+import type { RunningBridge } from '../../bridge/src/app.js';
 import { engagementModule } from '../../bridge/src/flows/engagement/module.js';
 import { CALLBACK_PATH } from '../../bridge/src/flows/engagement/webhook.js';
 import { leadStatusModule } from '../../bridge/src/flows/lead-status/module.js';
@@ -13,14 +11,14 @@ import type { BridgeModule } from '../../bridge/src/module.js';
 import type { ResponsysClient } from '../../bridge/src/responsys/client.js';
 import { responsysModule } from '../../bridge/src/responsys/module.js';
 import { createSalesforceModule } from '../../bridge/src/salesforce/module.js';
-import { createLogger } from '../../bridge/src/shared/logger.js';
-import { BridgeMetrics } from '../../bridge/src/shared/metrics.js';
+import { type BridgeMetrics } from '../../bridge/src/shared/metrics.js';
 import { startResponsysEmulator, type ResponsysEmulator } from '../emulators/responsys/index.js';
 import {
   JWT_PRIVATE_KEY_FILE,
   startSalesforceEmulator,
   type SalesforceEmulator,
 } from '../emulators/salesforce/index.js';
+import { startInProcessBridge } from './support.js';
 
 // The rig of the inbound end-to-end tests: both emulators in this process (Responsys with its SFTP
 // server and quick callback delivery), and a bridge in live mode on them with the inbound flows, its
@@ -120,25 +118,7 @@ export interface InboundBridge {
 }
 
 export async function startInboundBridge(env: Record<string, string>): Promise<InboundBridge> {
-  const lines: Array<Record<string, unknown>> = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) lines.push(JSON.parse(line));
-      callback();
-    },
-  });
-  const config = loadConfig({
-    env: { BRIDGE_LOG_LEVEL: 'info', ...env },
-    envFile: false,
-    cwd: process.cwd(),
-  });
-  const metrics = new BridgeMetrics();
-  const bridge = await startBridge(config, {
-    modules: inboundModules(),
-    logger: createLogger({ level: 'info', destination }),
-    metrics,
-    queue: { maintenanceIntervalSeconds: 1 },
-  });
+  const { bridge, lines, metrics } = await startInProcessBridge(env, inboundModules());
   return {
     bridge,
     lines,

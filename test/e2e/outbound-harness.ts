@@ -1,6 +1,4 @@
-import { Writable } from 'node:stream';
-import { startBridge, type RunningBridge } from '../../bridge/src/app.js';
-import { loadConfig } from '../../bridge/src/config/load.js';
+import type { RunningBridge } from '../../bridge/src/app.js';
 import { backfillModule } from '../../bridge/src/flows/backfill/module.js';
 import { campaignSegmentsModule } from '../../bridge/src/flows/campaign-segments/module.js';
 import { opportunityProgramsModule } from '../../bridge/src/flows/opportunity-programs/module.js';
@@ -11,13 +9,12 @@ import { mappingModule } from '../../bridge/src/mapping/module.js';
 import type { BridgeModule } from '../../bridge/src/module.js';
 import { responsysModule } from '../../bridge/src/responsys/module.js';
 import { createSalesforceModule } from '../../bridge/src/salesforce/module.js';
-import { createLogger } from '../../bridge/src/shared/logger.js';
-import { BridgeMetrics } from '../../bridge/src/shared/metrics.js';
+import { type BridgeMetrics } from '../../bridge/src/shared/metrics.js';
 import type { SyncLogEntry } from '../../bridge/src/store/sync-log.js';
 import { startResponsysEmulator, type ResponsysEmulatorOptions } from '../emulators/responsys/index.js';
 import { startSalesforceEmulator, type SalesforceEmulatorOptions } from '../emulators/salesforce/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import { bridgeEnv, CHANNEL, eventually, type Emulators } from './support.js';
+import { bridgeEnv, CHANNEL, eventually, startInProcessBridge, type Emulators } from './support.js';
 
 // The outbound flows end to end: both emulators in this process (the Salesforce one models the
 // package triggers, so a rep's save publishes Responsys_Sync__e), and a live-mode bridge in this
@@ -84,25 +81,7 @@ export async function startOutboundRig(
     BRIDGE_CAMPAIGN_SEGMENT_SCHEDULE: 'off',
     ...options.env,
   });
-  const lines: Array<Record<string, unknown>> = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) lines.push(JSON.parse(line));
-      callback();
-    },
-  });
-  const config = loadConfig({
-    env: { BRIDGE_LOG_LEVEL: 'info', ...env },
-    envFile: false,
-    cwd: process.cwd(),
-  });
-  const metrics = new BridgeMetrics();
-  const bridge = await startBridge(config, {
-    modules: outboundModules(),
-    logger: createLogger({ level: 'info', destination }),
-    metrics,
-    queue: { maintenanceIntervalSeconds: 1 },
-  });
+  const { bridge, lines, metrics } = await startInProcessBridge(env, outboundModules());
   await eventually(
     'the Streaming API subscription',
     () => lines.some((line) => line.msg === `subscribed to ${CHANNEL}`),

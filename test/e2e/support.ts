@@ -93,8 +93,11 @@ export interface InProcessBridge {
   stop(): Promise<void>;
 }
 
-/** A bridge in this process (its log lines kept), with the proof modules. */
-export async function startInProcessBridge(env: Record<string, string>): Promise<InProcessBridge> {
+/** A bridge in this process (its log lines kept), with the proof modules unless others are named. */
+export async function startInProcessBridge(
+  env: Record<string, string>,
+  modules: BridgeModule[] = proofModules(),
+): Promise<InProcessBridge> {
   const lines: Array<Record<string, unknown>> = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -109,7 +112,7 @@ export async function startInProcessBridge(env: Record<string, string>): Promise
   });
   const metrics = new BridgeMetrics();
   const bridge = await startBridge(config, {
-    modules: proofModules(),
+    modules,
     logger: createLogger({ level: 'info', destination }),
     metrics,
     queue: { maintenanceIntervalSeconds: 1 },

@@ -77,7 +77,11 @@ describe('a new Lead into its Responsys program', () => {
     await eventually('the program entry', () =>
       programEntries(rig, member!.RIID_).includes('SF_NEW_WEB_LEAD'),
     );
-    const history = await rig.history(id!);
+    // The queue writes the profile-sync line when the job completes, after the flow's own writes.
+    const history = await eventually('the profile-sync and lead-programs lines', async () => {
+      const lines = await rig.history(id!);
+      return lines.some((line) => line.flow === 'profile-sync') && lines;
+    });
     expect(history.map((line) => [line.flow, line.outcome])).toEqual(
       expect.arrayContaining([
         ['profile-sync', 'succeeded'],

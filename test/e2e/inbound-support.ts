@@ -10,15 +10,10 @@ import { identityModule } from '../../bridge/src/identity/module.js';
 import type { BridgeModule } from '../../bridge/src/module.js';
 import type { ResponsysClient } from '../../bridge/src/responsys/client.js';
 import { responsysModule } from '../../bridge/src/responsys/module.js';
-import { createSalesforceModule } from '../../bridge/src/salesforce/module.js';
-import { type BridgeMetrics } from '../../bridge/src/shared/metrics.js';
+import type { BridgeMetrics } from '../../bridge/src/shared/metrics.js';
 import { startResponsysEmulator, type ResponsysEmulator } from '../emulators/responsys/index.js';
-import {
-  JWT_PRIVATE_KEY_FILE,
-  startSalesforceEmulator,
-  type SalesforceEmulator,
-} from '../emulators/salesforce/index.js';
-import { startInProcessBridge } from './support.js';
+import { startSalesforceEmulator, type SalesforceEmulator } from '../emulators/salesforce/index.js';
+import { bridgeEnv, quickSalesforceModule, startInProcessBridge } from './support.js';
 
 // The rig of the inbound end-to-end tests: both emulators in this process (Responsys with its SFTP
 // server and quick callback delivery), and a bridge in live mode on them with the inbound flows, its
@@ -62,44 +57,21 @@ export function inboundEnv(
   databaseUrl: string,
   extra: Record<string, string> = {},
 ): Record<string, string> {
-  return {
-    SALESFORCE_LOGIN_URL: emulators.salesforce.url,
-    SALESFORCE_AUTH: 'jwt',
-    SALESFORCE_CLIENT_ID: emulators.salesforce.credentials.clientId,
-    SALESFORCE_USERNAME: 'bridge@example.com',
-    SALESFORCE_PRIVATE_KEY_FILE: JWT_PRIVATE_KEY_FILE,
-    RESPONSYS_LOGIN_URL: emulators.responsys.url,
-    RESPONSYS_USERNAME: emulators.responsys.username,
-    RESPONSYS_PASSWORD: emulators.responsys.password,
-    RESPONSYS_PROFILE_LIST: emulators.responsys.profileList.name,
-    RESPONSYS_PROFILE_LIST_FOLDER: emulators.responsys.profileList.folderName,
+  return bridgeEnv(emulators, databaseUrl, {
     RESPONSYS_EVENT_FILES: emulators.responsys.sftpUrl!,
     RESPONSYS_EVENT_FILES_POLL_SECONDS: '1',
     RESPONSYS_EVENT_FILES_SETTLE_SECONDS: '0',
     RESPONSYS_CALLBACK_USERNAME: CALLBACK_USER,
     RESPONSYS_CALLBACK_PASSWORD: CALLBACK_PASSWORD,
-    DATABASE_URL: databaseUrl,
     BRIDGE_ADMIN_TOKEN: ADMIN_TOKEN,
-    BRIDGE_HOST: '127.0.0.1',
-    BRIDGE_PORT: '0',
-    BRIDGE_QUEUE_POLL_INTERVAL_MS: '500',
-    BRIDGE_QUEUE_RETRY_BASE_SECONDS: '1',
-    BRIDGE_QUEUE_RETRY_MAX_SECONDS: '2',
-    BRIDGE_LEADER_LEASE_SECONDS: '3',
-    BRIDGE_SHUTDOWN_TIMEOUT_SECONDS: '5',
-    BRIDGE_PROCESS_METRICS: 'false',
-    SALESFORCE_RECONCILE_SCHEDULE: 'off',
     BRIDGE_OPT_OUT_RECONCILE_SCHEDULE: 'off',
     ...extra,
-  };
+  });
 }
 
 export function inboundModules(): BridgeModule[] {
   return [
-    createSalesforceModule({
-      client: { bulk: { pollIntervalMs: 50, maxPollIntervalMs: 200 }, lockRetry: { baseDelayMs: 20 } },
-      rebuildBackoff: { baseMs: 200, maxMs: 1000 },
-    }),
+    quickSalesforceModule(),
     responsysModule,
     identityModule,
     engagementModule,

@@ -8,13 +8,19 @@ import { identityModule } from '../../bridge/src/identity/module.js';
 import { mappingModule } from '../../bridge/src/mapping/module.js';
 import type { BridgeModule } from '../../bridge/src/module.js';
 import { responsysModule } from '../../bridge/src/responsys/module.js';
-import { createSalesforceModule } from '../../bridge/src/salesforce/module.js';
 import { type BridgeMetrics } from '../../bridge/src/shared/metrics.js';
 import type { SyncLogEntry } from '../../bridge/src/store/sync-log.js';
 import { startResponsysEmulator, type ResponsysEmulatorOptions } from '../emulators/responsys/index.js';
 import { startSalesforceEmulator, type SalesforceEmulatorOptions } from '../emulators/salesforce/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import { bridgeEnv, CHANNEL, eventually, startInProcessBridge, type Emulators } from './support.js';
+import {
+  bridgeEnv,
+  CHANNEL,
+  eventually,
+  quickSalesforceModule,
+  startInProcessBridge,
+  type Emulators,
+} from './support.js';
 
 // The outbound flows end to end: both emulators in this process (the Salesforce one models the
 // package triggers, so a rep's save publishes Responsys_Sync__e), and a live-mode bridge in this
@@ -24,10 +30,7 @@ export { CHANNEL, eventually };
 
 export function outboundModules(): BridgeModule[] {
   return [
-    createSalesforceModule({
-      client: { bulk: { pollIntervalMs: 50, maxPollIntervalMs: 200 }, lockRetry: { baseDelayMs: 20 } },
-      rebuildBackoff: { baseMs: 200, maxMs: 1000 },
-    }),
+    quickSalesforceModule(),
     responsysModule,
     identityModule,
     mappingModule,

@@ -72,18 +72,17 @@ export function bridgeEnv(emulators: Emulators, databaseUrl: string, extra: Reco
   };
 }
 
+/** The Salesforce connector with the emulator's quick Bulk API polling and short back-offs. */
+export function quickSalesforceModule(): BridgeModule {
+  return createSalesforceModule({
+    client: { bulk: { pollIntervalMs: 50, maxPollIntervalMs: 200 }, lockRetry: { baseDelayMs: 20 } },
+    rebuildBackoff: { baseMs: 200, maxMs: 1000 },
+  });
+}
+
 /** The modules the profile-sync proof needs (an explicit list: other flows are proven elsewhere). */
 export function proofModules(): BridgeModule[] {
-  return [
-    createSalesforceModule({
-      client: { bulk: { pollIntervalMs: 50, maxPollIntervalMs: 200 }, lockRetry: { baseDelayMs: 20 } },
-      rebuildBackoff: { baseMs: 200, maxMs: 1000 },
-    }),
-    responsysModule,
-    identityModule,
-    mappingModule,
-    profileSyncModule,
-  ];
+  return [quickSalesforceModule(), responsysModule, identityModule, mappingModule, profileSyncModule];
 }
 
 export interface InProcessBridge {

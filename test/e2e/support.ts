@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -13,6 +13,7 @@ import { createSalesforceModule } from '../../bridge/src/salesforce/module.js';
 import { createLogger } from '../../bridge/src/shared/logger.js';
 import { BridgeMetrics } from '../../bridge/src/shared/metrics.js';
 import { startResponsysEmulator, type ResponsysEmulator } from '../emulators/responsys/index.js';
+import { followProcess, killIfRunning, type FollowedProcess } from '../support/followed-process.js';
 import {
   JWT_PRIVATE_KEY_FILE,
   startSalesforceEmulator,
@@ -123,95 +124,16 @@ const cli = fileURLToPath(new URL('../../bridge/src/cli/main.ts', import.meta.ur
 // Resolved here, so a child started in another directory (a fresh working directory) still finds it.
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
-export interface BridgeProcess {
-  process: ChildProcess;
-  lines: Array<Record<string, unknown>>;
-  output: () => string;
-  waitForLine(
-    predicate: (line: Record<string, unknown>) => boolean,
-    timeoutMs?: number,
-  ): Promise<Record<string, unknown>>;
-  exited: Promise<number | null>;
-}
+export type BridgeProcess = FollowedProcess;
+export { killIfRunning };
 
-/** `responsys-bridge <args>` as a separate Node process, its JSON log lines followed. */
 export function spawnCli(args: string[], env: Record<string, string>, cwd = process.cwd()): BridgeProcess {
   const child = spawn(process.execPath, ['--import', tsxLoader, cli, ...args], {
     cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const lines: Array<Record<string, unknown>> = [];
-  const raw: string[] = [];
-  const waiters: Array<{
-    predicate: (line: Record<string, unknown>) => boolean;
-    resolve: (line: Record<string, unknown>) => void;
-  }> = [];
-  let buffer = '';
-  const take = (chunk: Buffer) => {
-    const text = chunk.toString('utf8');
-    raw.push(text);
-    buffer += text;
-    const parts = buffer.split('\n');
-    buffer = parts.pop()!;
-    for (const part of parts) {
-      if (!part.trim()) continue;
-      let line: Record<string, unknown>;
-      try {
-        line = JSON.parse(part) as Record<string, unknown>;
-      } catch {
-        line = { msg: part };
-      }
-      lines.push(line);
-      for (const waiter of [...waiters]) {
-        if (waiter.predicate(line)) {
-          waiters.splice(waiters.indexOf(waiter), 1);
-          waiter.resolve(line);
-        }
-      }
-    }
-  };
-  child.stdout!.on('data', take);
-  child.stderr!.on('data', take);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return {
-    process: child,
-    lines,
-    output: () => raw.join(''),
-    exited,
-    waitForLine(predicate, timeoutMs = 60_000) {
-      const existing = lines.find(predicate);
-      if (existing) return Promise.resolve(existing);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () =>
-            reject(
-              new Error(
-                `no matching log line within ${timeoutMs} ms; last lines: ${JSON.stringify(lines.slice(-8))}`,
-              ),
-            ),
-          timeoutMs,
-        );
-        waiters.push({
-          predicate,
-          resolve: (line) => {
-            clearTimeout(timer);
-            resolve(line);
-          },
-        });
-        void exited.then((code) => {
-          clearTimeout(timer);
-          reject(new Error(`the process exited with ${code} first; output: ${raw.join('').slice(-3000)}`));
-        });
-      });
-    },
-  };
-}
-
-export async function killIfRunning(child: BridgeProcess | undefined): Promise<void> {
-  if (!child || child.process.exitCode !== null || child.process.signalCode !== null) return;
-  child.process.kill('SIGKILL');
-  await child.exited;
+  return followProcess(child);
 }
 
 type Falsy = false | 0 | '' | null | undefined;

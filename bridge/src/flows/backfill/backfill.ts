@@ -16,6 +16,7 @@ import type { LedgerValue } from '../../store/sync-ledger.js';
 import type { SyncLogInput } from '../../store/sync-log.js';
 import { profileTarget } from '../person-sync/column-plan.js';
 import { PROFILE_LIST_TARGET } from '../../mapping/validation.js';
+import { AsyncQueue, Stages } from './stages.js';
 
 // The backfill: every Contact (or Lead) of Salesforce into the profile list, for the first load or a
 // deliberate resync. It streams: Salesforce is read through Bulk API 2.0 a result page at a time (the
@@ -215,35 +216,20 @@ export async function runBackfill(
   };
   // The first stage to fail stops the others: no more chunks are merged, and pages waiting for a
   // merge that will never come are let go, so the run ends with that error instead of hanging.
-  let stopped = false;
-  let stop!: (error: unknown) => void;
-  const stageFailed = new Promise<never>((_, reject) => (stop = reject));
-  stageFailed.catch(() => undefined);
-  const stage = (work: () => Promise<void>) =>
-    work().catch((error: unknown) => {
-      stopped = true;
-      chunks.close();
-      finished.close();
-      stop(error);
-      throw error;
-    });
+  const stages = new Stages([chunks, finished]);
   const merge = async () => {
-    for (let chunk = await chunks.take(); chunk && !stopped; chunk = await chunks.take()) {
+    for (let chunk = await chunks.take(); chunk && !stages.stopped; chunk = await chunks.take()) {
       await mergeChunk(deps, chunk.records, options.signal);
       chunk.page.chunkDone();
     }
   };
   const store = async () => {
-    for (let page = await finished.take(); page && !stopped; page = await finished.take()) {
-      await Promise.race([page.merged, stageFailed]);
+    for (let page = await finished.take(); page && !stages.stopped; page = await finished.take()) {
+      await Promise.race([page.merged, stages.failed]);
       await finish(deps, options, snapshot, page.records, result);
     }
   };
-  const stages = [stage(produce), ...Array.from({ length: lanes }, () => stage(merge)), stage(store)];
-  const failure = await Promise.allSettled(stages).then((settled) =>
-    settled.find((entry): entry is PromiseRejectedResult => entry.status === 'rejected'),
-  );
-  if (failure) throw failure.reason;
+  await stages.run([produce, ...Array.from({ length: lanes }, () => merge), store]);
   result.completed = !interrupted && !options.signal?.aborted;
   const after = await calls();
   result.responsysCalls = difference(after.responsys, before.responsys);
@@ -444,41 +430,6 @@ class PageState {
 interface Chunk {
   page: PageState;
   records: PageRecord[];
-}
-
-/** A bounded queue between two stages: `push` waits while it is full, `take` while it is empty. */
-class AsyncQueue<T> {
-  private readonly items: T[] = [];
-  private readonly takers: Array<(item: T | undefined) => void> = [];
-  private readonly pushers: Array<() => void> = [];
-  private closed = false;
-
-  constructor(private readonly capacity: number) {}
-
-  async push(item: T): Promise<void> {
-    while (this.items.length >= this.capacity && !this.closed) {
-      await new Promise<void>((resolve) => this.pushers.push(resolve));
-    }
-    const taker = this.takers.shift();
-    if (taker) taker(item);
-    else this.items.push(item);
-  }
-
-  take(): Promise<T | undefined> {
-    const item = this.items.shift();
-    if (item !== undefined) {
-      this.pushers.shift()?.();
-      return Promise.resolve(item);
-    }
-    if (this.closed) return Promise.resolve(undefined);
-    return new Promise((resolve) => this.takers.push(resolve));
-  }
-
-  close(): void {
-    this.closed = true;
-    for (const taker of this.takers.splice(0)) taker(undefined);
-    for (const pusher of this.pushers.splice(0)) pusher();
-  }
 }
 
 function failure(outcome: RecordFailure): Extract<Outcome, { kind: 'failed' }> {

@@ -34,6 +34,8 @@ export interface HostUrls {
 let salesforce: SalesforceEmulator | undefined;
 let responsys: ResponsysEmulator | undefined;
 let proxy: RecordingProxy | undefined;
+/** The latency setLatency asked for; a Responsys reset clears faults, so it is added again after one. */
+let latencyMs = 0;
 
 const need = <T>(value: T | undefined, what: string): T => {
   if (value === undefined) throw new Error(`${what} is not started`);
@@ -56,6 +58,12 @@ function benchContact(n: number): Record<string, string | boolean> {
     Department: n % 3 === 0 ? 'R&D' : 'Sales',
     HasOptedOutOfEmail: n % 50 === 0,
   };
+}
+
+function addResponsysLatency(): void {
+  const control = need(responsys, 'Responsys').control;
+  control.faults.clear();
+  if (latencyMs > 0) control.addFault({ path: '**', fault: { type: 'delay', ms: latencyMs } });
 }
 
 serveRpc(
@@ -171,17 +179,16 @@ serveRpc(
      */
     setLatency({ ms }: { ms: number }): void {
       const sf = need(salesforce, 'Salesforce');
-      const rsys = need(responsys, 'Responsys');
       sf.org.faults.clear();
-      rsys.control.faults.clear();
-      if (ms > 0) {
-        sf.org.faults.add({ path: '**', fault: { type: 'delay', ms } });
-        rsys.control.addFault({ path: '**', fault: { type: 'delay', ms } });
-      }
+      if (ms > 0) sf.org.faults.add({ path: '**', fault: { type: 'delay', ms } });
+      latencyMs = ms;
+      addResponsysLatency();
     },
 
+    /** A fresh Responsys account (no members, no calls counted), still answering with the latency set. */
     resetResponsys(): void {
       need(responsys, 'Responsys').control.reset();
+      addResponsysLatency();
     },
 
     responsysCalls(): Record<string, number> {

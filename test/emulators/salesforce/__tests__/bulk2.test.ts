@@ -227,6 +227,107 @@ describe('Bulk API 2.0 query', () => {
     expect(wrongVersion.status).toBe(409);
   });
 
+  it('writes result cells quoted, quotes doubled, line breaks and delimiters kept, nulls empty, in every delimiter and line ending and across pages', async () => {
+    const [accountId] = emulator.insert('Account', [{ Name: 'Quote "Q", Inc.' }]);
+    const [annId, sayId] = emulator.insert('Contact', [
+      {
+        LastName: 'Plain',
+        FirstName: 'Ann',
+        Email: 'ann@example.com',
+        HasOptedOutOfEmail: true,
+        Birthdate: '1990-02-03',
+        Responsys_Engagement_Score__c: 42.5,
+        Responsys_Last_Clicked_At__c: '2026-01-02T03:04:05.000Z',
+        AccountId: accountId!,
+      },
+      {
+        LastName: 'Say "hi", then\nleave',
+        FirstName: '',
+        Description: 'line1\r\nline2|pipe\ttab',
+        Responsys_Engagement_Score__c: 0,
+      },
+    ]);
+    const soql =
+      'SELECT Id, Name, FirstName, LastName, Email, HasOptedOutOfEmail, Birthdate, Responsys_Engagement_Score__c, ' +
+      'Responsys_Last_Clicked_At__c, Description, Account.Name, Owner.Name FROM Contact ORDER BY LastName';
+    const cells = [
+      [
+        'Id',
+        'Name',
+        'FirstName',
+        'LastName',
+        'Email',
+        'HasOptedOutOfEmail',
+        'Birthdate',
+        'Responsys_Engagement_Score__c',
+        'Responsys_Last_Clicked_At__c',
+        'Description',
+        'Account.Name',
+        'Owner.Name',
+      ].map((h) => `"${h}"`),
+      [
+        `"${annId!}"`,
+        '"Ann Plain"',
+        '"Ann"',
+        '"Plain"',
+        '"ann@example.com"',
+        '"true"',
+        '"1990-02-03"',
+        '"43"',
+        '"2026-01-02T03:04:05.000Z"',
+        '',
+        '"Quote ""Q"", Inc."',
+        '"Riley Rep"',
+      ],
+      [
+        `"${sayId!}"`,
+        '"Say ""hi"", then\nleave"',
+        '',
+        '"Say ""hi"", then\nleave"',
+        '',
+        '"false"',
+        '',
+        '"0"',
+        '',
+        '"line1\r\nline2|pipe\ttab"',
+        '',
+        '"Riley Rep"',
+      ],
+    ];
+    const layouts = [
+      { columnDelimiter: 'COMMA', lineEnding: 'LF', delimiter: ',', eol: '\n' },
+      { columnDelimiter: 'PIPE', lineEnding: 'CRLF', delimiter: '|', eol: '\r\n' },
+      { columnDelimiter: 'TAB', lineEnding: 'LF', delimiter: '\t', eol: '\n' },
+    ];
+    for (const { columnDelimiter, lineEnding, delimiter, eol } of layouts) {
+      const job = await api<JobInfo>(emulator, token, 'POST', '/jobs/query', {
+        operation: 'query',
+        query: soql,
+        columnDelimiter,
+        lineEnding,
+      });
+      await emulator.bulkIdle();
+      const line = (row: string[]) => row.join(delimiter) + eol;
+      const whole = await api(emulator, token, 'GET', `/jobs/query/${job.body.id}/results`);
+      expect(whole.text).toBe(cells.map(line).join(''));
+      expect(whole.headers.get('sforce-numberofrecords')).toBe('2');
+      expect(whole.headers.get('sforce-locator')).toBe('null');
+      const first = await api(emulator, token, 'GET', `/jobs/query/${job.body.id}/results?maxRecords=1`);
+      const locator = first.headers.get('sforce-locator')!;
+      const second = await api(
+        emulator,
+        token,
+        'GET',
+        `/jobs/query/${job.body.id}/results?maxRecords=1&locator=${locator}`,
+      );
+      expect([first.text, second.text]).toEqual([
+        line(cells[0]!) + line(cells[1]!),
+        line(cells[0]!) + line(cells[2]!),
+      ]);
+      expect(second.headers.get('sforce-locator')).toBe('null');
+    }
+  });
+
   it('rejects invalid SOQL and what Bulk queries cannot do when the job is created', async () => {
     const bad = await api<Array<{ errorCode: string }>>(emulator, token, 'POST', '/jobs/query', {
       operation: 'query',

@@ -60,6 +60,52 @@ describe.each(storeBackends)('store on $name', (backend) => {
       const { rows } = await store.db.query(`SELECT to_regclass('bridge.half_done') AS name`);
       expect(rows[0]).toEqual({ name: null });
     });
+
+    it('moves a sync ledger kept one row per field to one row per record, keeping hashes, times, correlation ids and echo counts', async () => {
+      const perRecord = coreMigrations().find((migration) => migration.id === '0002_sync_ledger_per_record')!;
+      const rollback = new Error('rolled back on purpose');
+      let moved: unknown[] = [];
+      // The ledger as 0001 made it, rebuilt inside a transaction that is rolled back afterwards.
+      const outcome = await store.db
+        .transaction(async (tx) => {
+          await tx.query(`DROP TABLE bridge.sync_ledger`);
+          await tx.query(`
+            CREATE TABLE bridge.sync_ledger (
+              direction text NOT NULL, record_key text NOT NULL, target text NOT NULL,
+              value_hash text NOT NULL, written_at timestamptz NOT NULL, correlation_id text,
+              suppressed_count integer NOT NULL DEFAULT 0, last_suppressed_at timestamptz,
+              PRIMARY KEY (direction, record_key, target))`);
+          await tx.query(`
+            INSERT INTO bridge.sync_ledger VALUES
+              ('salesforce_to_responsys', '7001', 'PROFILE_LIST.CITY_', 'h-city', '2026-01-02T03:04:05.678Z', 'corr-a', 2, '2026-01-03T00:00:00Z'),
+              ('salesforce_to_responsys', '7001', 'PROFILE_LIST.FIRST_NAME', 'h-first', '2026-01-02T03:04:05.678Z', NULL, 0, NULL),
+              ('responsys_to_salesforce', '7001', 'Title', 'h-title', '2026-02-01T00:00:00Z', 'corr-b', 0, NULL)`);
+          await tx.exec(perRecord.sql);
+          ({ rows: moved } = await tx.query(
+            `SELECT direction, record_key, written, suppressed FROM bridge.sync_ledger ORDER BY direction`,
+          ));
+          throw rollback;
+        })
+        .catch((error: unknown) => error);
+      expect(outcome).toBe(rollback);
+      expect(moved).toEqual([
+        {
+          direction: 'responsys_to_salesforce',
+          record_key: '7001',
+          written: { Title: ['h-title', Date.parse('2026-02-01T00:00:00Z'), 'corr-b'] },
+          suppressed: {},
+        },
+        {
+          direction: 'salesforce_to_responsys',
+          record_key: '7001',
+          written: {
+            'PROFILE_LIST.CITY_': ['h-city', Date.parse('2026-01-02T03:04:05.678Z'), 'corr-a'],
+            'PROFILE_LIST.FIRST_NAME': ['h-first', Date.parse('2026-01-02T03:04:05.678Z'), null],
+          },
+          suppressed: { 'PROFILE_LIST.CITY_': [2, Date.parse('2026-01-03T00:00:00Z')] },
+        },
+      ]);
+    });
   });
 
   describe('replay cursors', () => {
@@ -129,6 +175,45 @@ describe.each(storeBackends)('store on $name', (backend) => {
         correlationId: 'corr-ledger',
         direction: 'responsys_to_salesforce',
       });
+    });
+
+    it('keeps each field’s own write time and echo count when a later write touches other fields of the record', async () => {
+      const key = '7002';
+      await store.syncLedger.recordWrites('salesforce_to_responsys', [
+        { recordKey: key, target: 'PROFILE_LIST.CITY_', value: 'Oslo' },
+        { recordKey: key, target: 'PROFILE_LIST.FIRST_NAME', value: 'Ada' },
+      ]);
+      await Promise.all([
+        store.syncLedger.suppressEchoes('salesforce_to_responsys', [
+          { recordKey: key, target: 'PROFILE_LIST.CITY_', value: 'Oslo' },
+        ]),
+        store.syncLedger.suppressEchoes('salesforce_to_responsys', [
+          { recordKey: key, target: 'PROFILE_LIST.CITY_', value: 'Oslo' },
+        ]),
+      ]);
+      const before = await store.syncLedger.forRecords([key]);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await store.syncLedger.recordWrites(
+        'salesforce_to_responsys',
+        [{ recordKey: key, target: 'PROFILE_LIST.FIRST_NAME', value: 'Grace' }],
+        'corr-later',
+      );
+      const after = await store.syncLedger.forRecords([key]);
+      const city = (entries: typeof after) => entries.find((entry) => entry.target === 'PROFILE_LIST.CITY_')!;
+      const first = (entries: typeof after) =>
+        entries.find((entry) => entry.target === 'PROFILE_LIST.FIRST_NAME')!;
+      expect(city(before).suppressedCount, 'two echo checks at once both count').toBe(2);
+      expect(city(after), 'the untouched field keeps its time and count').toEqual(city(before));
+      expect(first(after).writtenAt.getTime()).toBeGreaterThan(first(before).writtenAt.getTime());
+      expect(first(after).correlationId).toBe('corr-later');
+      expect(
+        after.map((entry) => entry.target),
+        'latest write first',
+      ).toEqual(['PROFILE_LIST.FIRST_NAME', 'PROFILE_LIST.CITY_']);
+      const echo = await store.syncLedger.suppressEchoes('salesforce_to_responsys', [
+        { recordKey: key, target: 'PROFILE_LIST.FIRST_NAME', value: 'Ada' },
+      ]);
+      expect(echo.echoes, 'the replaced value is no longer an echo').toEqual([]);
     });
 
     it('keeps the two directions apart', async () => {

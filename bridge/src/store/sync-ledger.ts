@@ -28,27 +28,17 @@ export interface LedgerEntry {
   lastSuppressedAt: Date | null;
 }
 
+/** target -> [value hash, written at (ms since the epoch), correlation id] */
+type WrittenTargets = Record<string, [string, number, string | null]>;
+/** target -> [echoes suppressed, last suppressed at (ms since the epoch)] */
+type SuppressedTargets = Record<string, [number, number | null]>;
+
 interface Row {
   direction: SyncDirection;
   record_key: string;
-  target: string;
-  value_hash: string;
-  written_at: Date;
-  correlation_id: string | null;
-  suppressed_count: number;
-  last_suppressed_at: Date | null;
+  written: WrittenTargets;
+  suppressed: SuppressedTargets;
 }
-
-const toEntry = (row: Row): LedgerEntry => ({
-  direction: row.direction,
-  recordKey: row.record_key,
-  target: row.target,
-  valueHash: row.value_hash,
-  writtenAt: row.written_at,
-  correlationId: row.correlation_id,
-  suppressedCount: row.suppressed_count,
-  lastSuppressedAt: row.last_suppressed_at,
-});
 
 function canonical(value: unknown): string {
   if (value === null || value === undefined || value === '') return '\u0000empty';
@@ -66,13 +56,13 @@ export function hashValue(value: unknown): string {
   return hash('sha256', canonical(value), 'hex').slice(0, 32);
 }
 
-const key = (recordKey: string, target: string) => `${recordKey}\u0000${target}`;
-
 export interface EchoCheck {
   echoes: LedgerValue[];
   fresh: LedgerValue[];
 }
 
+// One row per direction and record, its targets in a document (see migration 0002): a backfill
+// stores one row per record rather than one per two-way column.
 export class SyncLedger {
   constructor(private readonly db: Queryable) {}
 
@@ -82,26 +72,27 @@ export class SyncLedger {
     writes: readonly LedgerValue[],
     correlationId?: string,
   ): Promise<void> {
-    const unique = new Map<string, LedgerValue>();
-    for (const write of writes) unique.set(key(write.recordKey, write.target), write);
-    if (unique.size === 0) return;
-    // Three parallel arrays are far cheaper to send and read than a JSON document of rows (a backfill
-    // writes hundreds of thousands of these).
+    if (writes.length === 0) return;
+    // Each record's targets as one JSON text, written here rather than by JSON.stringify of an object
+    // per record: a backfill sends a hundred thousand of them. A later value for the same target wins.
+    const tail = `,${Date.now()},${JSON.stringify(correlationId ?? null)}]`;
+    const byRecord = new Map<string, Map<string, string>>();
+    for (const write of writes) {
+      let targets = byRecord.get(write.recordKey);
+      if (!targets) byRecord.set(write.recordKey, (targets = new Map()));
+      targets.set(write.target, `${targetKey(write.target)}:["${hashValue(write.value)}"${tail}`);
+    }
     const recordKeys: string[] = [];
-    const targets: string[] = [];
-    const hashes: string[] = [];
-    for (const write of unique.values()) {
-      recordKeys.push(write.recordKey);
-      targets.push(write.target);
-      hashes.push(hashValue(write.value));
+    const documents: string[] = [];
+    for (const [recordKey, targets] of byRecord) {
+      recordKeys.push(recordKey);
+      documents.push(`{${[...targets.values()].join(',')}}`);
     }
     await this.db.query(
-      `INSERT INTO bridge.sync_ledger (direction, record_key, target, value_hash, written_at, correlation_id)
-       SELECT $1, record_key, target, value_hash, now(), $5
-       FROM unnest($2::text[], $3::text[], $4::text[]) AS x(record_key, target, value_hash)
-       ON CONFLICT (direction, record_key, target) DO UPDATE SET
-         value_hash = EXCLUDED.value_hash, written_at = EXCLUDED.written_at, correlation_id = EXCLUDED.correlation_id`,
-      [direction, recordKeys, targets, hashes, correlationId ?? null],
+      `INSERT INTO bridge.sync_ledger (direction, record_key, written)
+       SELECT $1, record_key, written FROM unnest($2::text[], $3::jsonb[]) AS x(record_key, written)
+       ON CONFLICT (direction, record_key) DO UPDATE SET written = sync_ledger.written || EXCLUDED.written`,
+      [direction, recordKeys, documents],
     );
   }
 
@@ -116,38 +107,71 @@ export class SyncLedger {
     incoming: readonly LedgerValue[],
   ): Promise<EchoCheck> {
     if (incoming.length === 0) return { echoes: [], fresh: [] };
-    const { rows } = await this.db.query<{ record_key: string; target: string; value_hash: string }>(
-      `SELECT record_key, target, value_hash FROM bridge.sync_ledger
+    const { rows } = await this.db.query<{ record_key: string; written: WrittenTargets }>(
+      `SELECT record_key, written FROM bridge.sync_ledger
        WHERE direction = $1 AND record_key = ANY($2::text[])`,
       [writtenDirection, [...new Set(incoming.map((value) => value.recordKey))]],
     );
-    const last = new Map(rows.map((row) => [key(row.record_key, row.target), row.value_hash]));
+    const written = new Map(rows.map((row) => [row.record_key, row.written]));
     const echoes: LedgerValue[] = [];
     const fresh: LedgerValue[] = [];
     for (const value of incoming) {
-      (last.get(key(value.recordKey, value.target)) === hashValue(value.value) ? echoes : fresh).push(value);
+      const last = written.get(value.recordKey)?.[value.target]?.[0];
+      (last === hashValue(value.value) ? echoes : fresh).push(value);
     }
     if (echoes.length > 0) {
+      // Counted in the statement, from the row's current counts, so two checks at once both count.
       await this.db.query(
-        `UPDATE bridge.sync_ledger l SET suppressed_count = l.suppressed_count + 1, last_suppressed_at = now()
-         FROM jsonb_to_recordset($2::jsonb) AS x(record_key text, target text)
-         WHERE l.direction = $1 AND l.record_key = x.record_key AND l.target = x.target`,
+        `UPDATE bridge.sync_ledger l SET suppressed = l.suppressed || (
+           SELECT jsonb_object_agg(t, jsonb_build_array(COALESCE((l.suppressed -> t ->> 0)::int, 0) + 1, $4::bigint))
+           FROM unnest(x.targets) AS t)
+         FROM (SELECT record_key, array_agg(DISTINCT target) AS targets
+               FROM unnest($2::text[], $3::text[]) AS u(record_key, target) GROUP BY record_key) x
+         WHERE l.direction = $1 AND l.record_key = x.record_key`,
         [
           writtenDirection,
-          JSON.stringify(echoes.map((echo) => ({ record_key: echo.recordKey, target: echo.target }))),
+          echoes.map((echo) => echo.recordKey),
+          echoes.map((echo) => echo.target),
+          Date.now(),
         ],
       );
     }
     return { echoes, fresh };
   }
 
+  /** Every field or column the bridge wrote for these records, in both directions, latest first. */
   async forRecords(recordKeys: readonly string[]): Promise<LedgerEntry[]> {
     if (recordKeys.length === 0) return [];
     const { rows } = await this.db.query<Row>(
-      `SELECT * FROM bridge.sync_ledger WHERE record_key = ANY($1::text[])
-       ORDER BY written_at DESC, target`,
+      `SELECT direction, record_key, written, suppressed FROM bridge.sync_ledger
+       WHERE record_key = ANY($1::text[])`,
       [[...new Set(recordKeys)]],
     );
-    return rows.map(toEntry);
+    const entries = rows.flatMap((row) =>
+      Object.entries(row.written).map(([target, [valueHash, writtenAt, correlationId]]): LedgerEntry => {
+        const [suppressedCount, lastSuppressedAt] = row.suppressed[target] ?? [0, null];
+        return {
+          direction: row.direction,
+          recordKey: row.record_key,
+          target,
+          valueHash,
+          writtenAt: new Date(writtenAt),
+          correlationId,
+          suppressedCount,
+          lastSuppressedAt: lastSuppressedAt === null ? null : new Date(lastSuppressedAt),
+        };
+      }),
+    );
+    return entries.sort(
+      (a, b) => b.writtenAt.getTime() - a.writtenAt.getTime() || a.target.localeCompare(b.target),
+    );
   }
+}
+
+const targetKeys = new Map<string, string>();
+/** A target's JSON key, escaped once (a backfill names the same few targets a million times). */
+function targetKey(target: string): string {
+  let key = targetKeys.get(target);
+  if (key === undefined) targetKeys.set(target, (key = JSON.stringify(target)));
+  return key;
 }

@@ -875,20 +875,35 @@ function listRowPreparer(
   requirePermissionStatus: boolean,
 ): (record: ProfileRecord) => PreparedRow<TableRow> | RecordFailure {
   const shapes = new Map<string, ListRowShape | RecordFailure>();
+  // The previous record's keys and shape: consecutive records nearly always share them, and comparing
+  // the keys costs less than a signature string per record.
+  let lastKeys: string[] = [];
+  let lastShape: ListRowShape | RecordFailure | undefined;
   return (record) => {
     if (!record || typeof record !== 'object')
       return recordFailure('INVALID_RECORD', 'The record is not an object');
     const keys: string[] = [];
     for (const key of Object.keys(record)) if (record[key] !== undefined) keys.push(key);
-    const signature = keys.join('\u0000');
-    let shape = shapes.get(signature);
+    let shape = sameKeys(keys, lastKeys) ? lastShape : undefined;
     if (!shape) {
-      shape = listRowShape(keys, matchColumns);
-      shapes.set(signature, shape);
+      const signature = keys.join('\u0000');
+      shape = shapes.get(signature);
+      if (!shape) {
+        shape = listRowShape(keys, matchColumns);
+        shapes.set(signature, shape);
+      }
+      lastKeys = keys;
+      lastShape = shape;
     }
     if ('ok' in shape) return { ...shape };
     return prepareListRow(record, shape, matchColumns, requirePermissionStatus);
   };
+}
+
+function sameKeys(keys: readonly string[], other: readonly string[]): boolean {
+  if (keys.length !== other.length) return false;
+  for (let index = 0; index < keys.length; index += 1) if (keys[index] !== other[index]) return false;
+  return true;
 }
 
 function listRowShape(

@@ -1,6 +1,7 @@
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { promisify } from 'node:util';
+import { brotliDecompress, gunzip, inflate } from 'node:zlib';
 import type { Logger } from '../shared/logger.js';
 import type { ApiCallOutcome, BridgeMetrics } from '../shared/metrics.js';
 import { bridgeVersion } from '../shared/version.js';
@@ -74,11 +75,37 @@ const notSentCodes = new Set([
   'ERR_INVALID_URL',
 ]);
 
+/** The answer of one request, its body decoded to text. */
+interface HttpAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+}
+
+/** A request that got no answer; `code` is Node's (ECONNREFUSED, ECONNRESET...) or ETIMEDOUT. */
+class HttpFailure extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+const MAX_REQUEST_BYTES = 11 * 1024 * 1024;
+const decoders: Record<string, (body: Buffer) => Promise<Buffer>> = {
+  gzip: promisify(gunzip),
+  'x-gzip': promisify(gunzip),
+  deflate: promisify(inflate),
+  br: promisify(brotliDecompress),
+};
+
 /** Whole-budget errors: wait this long (Oracle resets the internal capacity budget every 10 minutes). */
 const INTERNAL_CAPACITY_WAIT_MS = 10 * 60_000;
 
 export class HttpExchange {
-  private readonly http: AxiosInstance;
   private readonly keptAlive = {
     http: new HttpAgent({ keepAlive: true, maxSockets: 32, timeout: 4000 }),
     https: new HttpsAgent({ keepAlive: true, maxSockets: 32, timeout: 4000 }),
@@ -87,21 +114,9 @@ export class HttpExchange {
     http: new HttpAgent({ keepAlive: false }),
     https: new HttpsAgent({ keepAlive: false }),
   };
+  private readonly userAgent = `responsys-bridge/${bridgeVersion}`;
 
-  constructor(private readonly options: HttpExchangeOptions) {
-    this.http = axios.create({
-      timeout: options.timeoutMs,
-      // Redirects are not part of the API; following one would send the token somewhere unplanned.
-      maxRedirects: 0,
-      validateStatus: () => true,
-      responseType: 'text',
-      transformRequest: [(data: unknown) => data],
-      transformResponse: [(data: unknown) => data],
-      maxContentLength: 64 * 1024 * 1024,
-      maxBodyLength: 11 * 1024 * 1024,
-      headers: { Accept: 'application/json', 'User-Agent': `responsys-bridge/${bridgeVersion}` },
-    });
-  }
+  constructor(private readonly options: HttpExchangeOptions) {}
 
   async send(exchange: Exchange): Promise<ExchangeResult> {
     let grant;
@@ -122,9 +137,9 @@ export class HttpExchange {
     let result: ExchangeResult;
     let status: number | undefined;
     try {
-      const response = await this.http.request<string>(this.axiosRequest(exchange));
-      status = response.status;
-      result = this.classifyAnswer(exchange, response);
+      const answer = await this.request(exchange);
+      status = answer.status;
+      result = this.classifyAnswer(exchange, answer);
     } catch (error) {
       result = this.classifyFailure(exchange, error);
     } finally {
@@ -147,8 +162,18 @@ export class HttpExchange {
     }
   }
 
-  private axiosRequest(exchange: Exchange) {
-    const headers: Record<string, string> = {};
+  /**
+   * One request over node:http with the kept-alive (or a fresh) connection: a lean path, because a
+   * backfill sends a merge call per 200 records. Redirects are not followed (they are not part of the
+   * API; following one would send the token somewhere unplanned), every status is an answer, and the
+   * timeout is the socket's inactivity, as before.
+   */
+  private request(exchange: Exchange): Promise<HttpAnswer> {
+    const headers: Record<string, string | number> = {
+      Accept: 'application/json',
+      'User-Agent': this.userAgent,
+      'Accept-Encoding': 'gzip, deflate, br',
+    };
     if (exchange.token !== undefined) headers.Authorization = exchange.token;
     let data: string | undefined;
     if (exchange.form) {
@@ -158,23 +183,84 @@ export class HttpExchange {
       headers['Content-Type'] = 'application/json';
       data = asciiJson(exchange.json);
     }
-    const agents = exchange.freshConnection ? this.fresh : this.keptAlive;
+    if (data !== undefined) {
+      const bytes = Buffer.byteLength(data);
+      if (bytes > MAX_REQUEST_BYTES) {
+        return Promise.reject(
+          new HttpFailure('Request body larger than maxBodyLength limit', 'ERR_BAD_REQUEST'),
+        );
+      }
+      headers['Content-Length'] = bytes;
+    }
     const query = exchange.query?.length ? `?${new URLSearchParams(exchange.query).toString()}` : '';
-    return {
-      method: exchange.method,
-      url: `${exchange.url}${query}`,
-      headers,
-      data,
-      signal: exchange.signal,
-      httpAgent: agents.http,
-      httpsAgent: agents.https,
-    };
+    const url = new URL(`${exchange.url}${query}`);
+    const secure = url.protocol === 'https:';
+    if (!secure && url.protocol !== 'http:') {
+      return Promise.reject(new HttpFailure(`Unsupported protocol ${url.protocol}`, 'ERR_BAD_REQUEST'));
+    }
+    const agents = exchange.freshConnection ? this.fresh : this.keptAlive;
+    const signal = exchange.signal;
+    return new Promise<HttpAnswer>((resolve, reject) => {
+      const request = (secure ? httpsRequest : httpRequest)(url, {
+        method: exchange.method,
+        headers,
+        agent: secure ? agents.https : agents.http,
+      });
+      // Settled once: a late timeout or abort must not destroy a connection back in the pool.
+      let settled = false;
+      const settle = () => {
+        settled = true;
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const fail = (error: Error) => {
+        if (settled) return;
+        settle();
+        request.destroy();
+        reject(error);
+      };
+      const onAbort = () => fail(new HttpFailure('canceled', 'ERR_CANCELED'));
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      request.setTimeout(this.options.timeoutMs, () =>
+        fail(new HttpFailure(`timeout of ${this.options.timeoutMs}ms exceeded`, 'ETIMEDOUT')),
+      );
+      request.on('error', (error: Error & { code?: string }) =>
+        fail(new HttpFailure(error.message, error.code ?? '', { cause: error })),
+      );
+      request.on('response', (response) => {
+        const chunks: Buffer[] = [];
+        let received = 0;
+        response.on('data', (chunk: Buffer) => {
+          received += chunk.length;
+          if (received > MAX_ANSWER_BYTES) {
+            fail(
+              new HttpFailure(`maxContentLength size of ${MAX_ANSWER_BYTES} exceeded`, 'ERR_BAD_RESPONSE'),
+            );
+            return;
+          }
+          chunks.push(chunk);
+        });
+        response.on('error', (error: Error & { code?: string }) =>
+          fail(new HttpFailure(error.message, error.code ?? '', { cause: error })),
+        );
+        response.on('end', () => {
+          if (settled) return;
+          settle();
+          const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received);
+          decodeBody(body, response.headers['content-encoding']).then(
+            (text) => resolve({ status: response.statusCode ?? 0, headers: response.headers, text }),
+            (error: Error & { code?: string }) =>
+              reject(new HttpFailure(error.message, error.code ?? 'ERR_BAD_RESPONSE', { cause: error })),
+          );
+        });
+      });
+      request.end(data);
+    });
   }
 
-  private classifyAnswer(exchange: Exchange, response: AxiosResponse<string>): ExchangeResult {
-    const status = response.status;
-    const text = typeof response.data === 'string' ? response.data : '';
-    const contentType = String(response.headers['content-type'] ?? '');
+  private classifyAnswer(exchange: Exchange, response: HttpAnswer): ExchangeResult {
+    const { status, text } = response;
+    const contentType = response.headers['content-type'] ?? '';
     const body = parseJson(text, contentType);
     if (status >= 200 && status < 300) {
       if (body !== undefined) return { kind: 'success', status, body };
@@ -251,10 +337,10 @@ export class HttpExchange {
   }
 
   private classifyFailure(exchange: Exchange, error: unknown): ExchangeResult {
-    if (axios.isCancel(error) || exchange.signal?.aborted) return this.aborted(exchange, true);
+    if (exchange.signal?.aborted) return this.aborted(exchange, true);
     const code = (error as { code?: string }).code ?? '';
     const message = (error as { message?: string }).message ?? String(error);
-    if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
+    if (code === 'ETIMEDOUT') {
       return this.failure(exchange, {
         errorCode: 'TIMEOUT',
         message: `Responsys did not answer ${exchange.fn} within ${this.options.timeoutMs} ms`,
@@ -321,6 +407,8 @@ export class HttpExchange {
   }
 
   private log(exchange: Exchange, result: ExchangeResult, status: number | undefined, seconds: number): void {
+    // Debug lines only: building their fields for every call would cost more than the call's metrics.
+    if (!this.options.logger.isLevelEnabled('debug')) return;
     const fields = {
       responsys: {
         fn: exchange.fn,
@@ -341,6 +429,17 @@ export class HttpExchange {
       );
     }
   }
+}
+
+/** The answer's text: decompressed when it is encoded, without a byte-order mark. */
+async function decodeBody(body: Buffer, encoding: string | undefined): Promise<string> {
+  const decoder = encoding === undefined ? undefined : decoders[encoding.trim().toLowerCase()];
+  const bytes = decoder && body.length > 0 ? await decoder(body) : body;
+  if (bytes.length > MAX_ANSWER_BYTES) {
+    throw new HttpFailure(`maxContentLength size of ${MAX_ANSWER_BYTES} exceeded`, 'ERR_BAD_RESPONSE');
+  }
+  const text = bytes.toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 function outcomeOf(result: ExchangeResult): ApiCallOutcome {

@@ -41,7 +41,9 @@ export function soqlError(errorCode: string, soql: string, index: number, reason
 export function parseSoql(soql: string): Query {
   if (!soql.trim()) throw new SoqlError('MALFORMED_QUERY', 'unexpected token: <EOF>');
   try {
-    return parseQuery(soql, { allowApexBindVariables: false, logErrors: false });
+    // ignoreParseErrors must be given: soql-parser-js builds a new parser (~50 ms of grammar analysis)
+    // on every call whose option differs from its current parser's, and undefined always differs.
+    return parseQuery(soql, { allowApexBindVariables: false, logErrors: false, ignoreParseErrors: false });
   } catch (error) {
     const text = (error as Error).message ?? '';
     const found =

@@ -328,6 +328,32 @@ describe('Bulk API 2.0 query', () => {
     }
   });
 
+  it('leaves deleted records out of a query job over a whole object and keeps them in a queryAll job', async () => {
+    const ids = emulator.insert(
+      'Lead',
+      ['Kept', 'Binned', 'Also kept'].map((LastName) => ({ LastName, Company: 'Acme' })),
+    );
+    emulator.delete([ids[1]!]);
+    const lastNames = async (operation: 'query' | 'queryAll') => {
+      const job = await api<JobInfo>(emulator, token, 'POST', '/jobs/query', {
+        operation,
+        query: 'SELECT LastName FROM Lead',
+      });
+      await emulator.bulkIdle();
+      const info = await api<JobInfo>(emulator, token, 'GET', `/jobs/query/${job.body.id}`);
+      const page = await api(emulator, token, 'GET', `/jobs/query/${job.body.id}/results`);
+      return { processed: info.body.numberRecordsProcessed, csv: page.text };
+    };
+    expect(await lastNames('query')).toEqual({
+      processed: 2,
+      csv: '"LastName"\n"Kept"\n"Also kept"\n',
+    });
+    expect(await lastNames('queryAll')).toEqual({
+      processed: 3,
+      csv: '"LastName"\n"Kept"\n"Binned"\n"Also kept"\n',
+    });
+  });
+
   it('rejects invalid SOQL and what Bulk queries cannot do when the job is created', async () => {
     const bad = await api<Array<{ errorCode: string }>>(emulator, token, 'POST', '/jobs/query', {
       operation: 'query',

@@ -30,7 +30,12 @@ export interface BridgeOverrides {
   metrics?: BridgeMetrics;
   /** serve HTTP (default true); long-running CLI commands run without */
   http?: boolean;
-  /** process queued work (default true) */
+  /**
+   * Run as a bridge (default true): process queued work and begin intake (Streaming API subscription,
+   * file pollers, schedules, demo traffic, the instance heartbeat). One-shot commands such as
+   * `backfill` run without: they must neither take a share of a running bridge's work nor its leases,
+   * nor count as a running bridge.
+   */
   workers?: boolean;
   /** queue tuning for tests */
   queue?: { maintenanceIntervalSeconds?: number; lostRetryLimit?: number; random?: () => number };
@@ -199,9 +204,14 @@ export async function startBridge(
       logger.info({ url }, 'HTTP server listening');
     }
 
-    running.housekeeping = startHousekeeping(context, overrides.housekeepingIntervalMs ?? 60_000, startedAt);
-
-    for (const module of modules) await module.start?.(context);
+    if (overrides.workers ?? true) {
+      running.housekeeping = startHousekeeping(
+        context,
+        overrides.housekeepingIntervalMs ?? 60_000,
+        startedAt,
+      );
+      for (const module of modules) await module.start?.(context);
+    }
     logger.info(
       {
         mode: config.mode,

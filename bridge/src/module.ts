@@ -81,8 +81,12 @@ export interface CliContext {
   loadConfig(): BridgeConfig;
   /** Opens the store and a producer-only queue with every module's flows and tasks defined. */
   openRuntime(): Promise<CliRuntime>;
-  /** Starts a whole bridge (workers, modules, no HTTP server) for long-running commands like backfill. */
-  startBridge(): Promise<{ context: BridgeContext; stop(): Promise<void> }>;
+  /**
+   * Starts a bridge in this process without an HTTP server: with workers and intake for commands that
+   * need the regular flows (sync-campaign without a running bridge), or without (`workers: false`) for
+   * one-shot work that only needs the connectors, the mapping and the store (backfill).
+   */
+  startBridge(options?: { workers?: boolean }): Promise<{ context: BridgeContext; stop(): Promise<void> }>;
   out: NodeJS.WritableStream;
   err: NodeJS.WritableStream;
 }

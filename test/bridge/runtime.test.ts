@@ -159,6 +159,33 @@ describe('bridge runtime lifecycle', () => {
     ]);
   });
 
+  it('runs a one-shot command’s bridge (workers off) without intake or a heartbeat, so it neither takes leases nor counts as a running bridge', async () => {
+    database = await createTestDatabase('runtime');
+    const calls: string[] = [];
+    const bridge = await startBridge(
+      testConfig({ DATABASE_URL: database.url, BRIDGE_INSTANCE_ID: 'one-shot' }),
+      {
+        modules: [
+          {
+            name: 'flows',
+            register: () => void calls.push('register'),
+            start: () => void calls.push('start'),
+          },
+        ],
+        http: false,
+        workers: false,
+        housekeepingIntervalMs: 50,
+      },
+    );
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(calls, 'services are registered, intake never starts').toEqual(['register']);
+      expect(await bridge.context.store.instances.alive(60), 'not listed as a running bridge').toEqual([]);
+    } finally {
+      await bridge.stop();
+    }
+  });
+
   it('cleans up after a module fails to register, and reports the module’s error', async () => {
     database = await createTestDatabase('runtime');
     const broken: BridgeModule = {

@@ -6,8 +6,9 @@ import { BridgeError } from '../../shared/errors.js';
 import { runBackfill, type BackfillResult } from './backfill.js';
 
 // `responsys-bridge backfill`: the first load (or a deliberate resync) of every Contact or Lead into
-// the profile list, with a progress bar. It starts the bridge in this process (without HTTP) for the
-// connectors, the mapping and the store, and stops it when done. Ctrl+C stops after the current page.
+// the profile list, with a progress bar. It starts the bridge in this process (without HTTP, workers or
+// intake) for the connectors, the mapping and the store, and stops it when done. Ctrl+C stops after
+// the current page.
 
 function isoDate(value: string): Date {
   const time = Date.parse(value);
@@ -64,7 +65,9 @@ export const backfillModule: BridgeModule = {
           writeBack?: boolean;
           json?: boolean;
         }) => {
-          const bridge = await cli.startBridge();
+          // Without workers or intake: a backfill next to a running bridge must not take its queued
+          // work or its Streaming API lease, and the CPU goes to the backfill.
+          const bridge = await cli.startBridge({ workers: false });
           const abort = new AbortController();
           const stop = () => abort.abort();
           process.once('SIGINT', stop);

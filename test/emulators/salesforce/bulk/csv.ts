@@ -1,5 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { ApiError } from '../errors.js';
+import type { ComputedValue } from '../schema/types.js';
 
 // CSV as Bulk API 2.0 speaks it: a job chooses its column delimiter and line ending; result files
 // quote every non-empty cell, and an empty cell is a null.
@@ -29,9 +30,16 @@ export function parseCsv(text: string, delimiter: ColumnDelimiter): string[][] {
   }
 }
 
-function cell(value: string): string {
-  if (value === '') return '';
-  return `"${value.replace(/"/g, '""')}"`;
+function cell(text: string): string {
+  if (text === '') return '';
+  // Most cells hold no quote: skip the regex for them (result files run to millions of cells).
+  return text.includes('"') ? `"${text.replace(/"/g, '""')}"` : `"${text}"`;
+}
+
+/** One cell of a query result file: a null or compound value is an empty cell. */
+export function csvCell(value: ComputedValue): string {
+  if (value === null || typeof value === 'object') return '';
+  return cell(typeof value === 'string' ? value : String(value));
 }
 
 export function csvLine(cells: readonly string[], delimiter: ColumnDelimiter): string {

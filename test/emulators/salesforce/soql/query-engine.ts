@@ -44,9 +44,9 @@ export interface QueryResult {
   rows: StoredRecord[];
   /** REST JSON for one row of this result. */
   toRest(row: StoredRecord, version: string): Record<string, unknown>;
-  /** Bulk API CSV: header cells and one row's cells. */
+  /** Bulk API CSV: header cells, and per column what a row holds in it. */
   csvHeader: string[];
-  toCsv(row: StoredRecord): string[];
+  csvColumns: Array<(row: StoredRecord) => ComputedValue>;
 }
 
 export interface QueryOptions {
@@ -185,11 +185,7 @@ export class QueryEngine {
       rows,
       toRest: project,
       csvHeader: plan.columns.map((c) => c.header),
-      toCsv: (row) =>
-        plan.columns.map((c) => {
-          const value = c.get(row, ctx);
-          return value === null || typeof value === 'object' ? '' : String(value);
-        }),
+      csvColumns: plan.columns.map((column) => (row: StoredRecord) => column.get(row, ctx)),
     };
   }
 
@@ -462,8 +458,7 @@ export class QueryEngine {
             return out;
           },
           csvHeader: visible.map((i) => i.key),
-          toCsv: (row) =>
-            visible.map((i) => (row[i.key] === null || row[i.key] === undefined ? '' : String(row[i.key]))),
+          csvColumns: visible.map((item) => (row: StoredRecord) => row[item.key] ?? null),
         };
       },
     };

@@ -25,8 +25,8 @@ export interface RestRequest {
 export interface RestResponse {
   status: number;
   body?: unknown;
-  /** A non-JSON body (CSV). */
-  text?: string;
+  /** A non-JSON body (CSV), as text or already encoded as UTF-8. */
+  text?: string | Buffer;
   contentType?: string;
   headers?: Record<string, string>;
 }

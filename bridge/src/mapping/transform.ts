@@ -182,11 +182,15 @@ function applyOutbound(
       return { ok: true, value: value === null ? null : asText(value).toUpperCase() };
     case 'truncate': {
       if (value === null) return { ok: true, value };
+      const text = asText(value);
+      // A string no longer in UTF-16 units than the limit has no more code points either: only a
+      // longer one is split into characters (an array per value would cost every record of a backfill).
+      if (text.length <= step.length) return { ok: true, value: text };
       // By characters (code points), so a cut never splits an emoji or another surrogate pair.
-      const characters = Array.from(asText(value));
+      const characters = Array.from(text);
       return {
         ok: true,
-        value: characters.length > step.length ? characters.slice(0, step.length).join('') : asText(value),
+        value: characters.length > step.length ? characters.slice(0, step.length).join('') : text,
       };
     }
     case 'default':

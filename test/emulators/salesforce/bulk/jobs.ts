@@ -4,9 +4,9 @@ import { coerceCsv } from '../data/values.js';
 import { MultipleMatches, type UnitOfWork, type WriteContext } from '../data/write-pipeline.js';
 import type { SalesforceOrg } from '../org.js';
 import { normalizeId } from '../schema/ids.js';
-import type { FieldDef, FieldValue, ObjectDef, StoredRecord } from '../schema/types.js';
+import type { ComputedValue, FieldDef, FieldValue, ObjectDef, StoredRecord } from '../schema/types.js';
 import type { PreparedQuery, QueryResult } from '../soql/query-engine.js';
-import { DELIMITERS, csvCell, csvLine, parseCsv, type ColumnDelimiter, type LineEnding } from './csv.js';
+import { CsvPageWriter, DELIMITERS, parseCsv, type ColumnDelimiter, type LineEnding } from './csv.js';
 
 // Bulk API 2.0 jobs. Ingest: Open -> (one CSV upload) -> UploadComplete -> InProgress -> JobComplete
 // or Failed, processed in the background in 200-record transactions (as Salesforce fires triggers),
@@ -23,8 +23,6 @@ const YIELD_EVERY = 2000;
  * much as its size limits allow, so a result of this emulator's scale comes back in one page.
  */
 export const DEFAULT_QUERY_PAGE = 1_000_000;
-/** Rows of a query result page turned into bytes at a time (see queryResultsPage). */
-const ROWS_PER_ENCODE = 256;
 
 interface JobBase {
   id: string;
@@ -514,31 +512,20 @@ export class BulkJobs {
       throw ApiError.of(400, 'INVALIDMAXRECORDS', `Invalid maxRecords: ${maxRecords}`);
     const result = job.result;
     const end = Math.min(offset + size, result.rows.length);
-    const eol = job.lineEnding === 'CRLF' ? '\r\n' : '\n';
-    const delimiter = DELIMITERS[job.columnDelimiter];
     const columns = result.csvColumns;
-    // Straight from the stored rows, without per-row arrays, and encoded every few hundred rows: a
-    // page held as one growing string survives every young-generation GC, which then copies it.
-    const chunks: Buffer[] = [];
-    let text = csvLine(result.csvHeader, job.columnDelimiter) + eol;
+    const page = new CsvPageWriter(job.columnDelimiter, job.lineEnding);
+    page.line(result.csvHeader);
+    const values = new Array<ComputedValue>(columns.length);
     for (let i = offset; i < end; i++) {
       const row = result.rows[i]!;
-      let line = '';
-      for (let c = 0; c < columns.length; c++) {
-        line += c === 0 ? csvCell(columns[c]!(row)) : delimiter + csvCell(columns[c]!(row));
-      }
-      text += line + eol;
-      if ((i - offset) % ROWS_PER_ENCODE === ROWS_PER_ENCODE - 1) {
-        chunks.push(Buffer.from(text));
-        text = '';
-      }
+      for (let c = 0; c < columns.length; c++) values[c] = columns[c]!(row);
+      page.line(values);
     }
-    chunks.push(Buffer.from(text));
     const count = Math.max(0, end - offset);
     const next = offset + count;
     const nextLocator =
       next < result.rows.length ? Buffer.from(String(next)).toString('base64').replace(/=+$/, '') : 'null';
-    return { csv: Buffer.concat(chunks), nextLocator, count };
+    return { csv: page.toBuffer(), nextLocator, count };
   }
 
   /** The job as the API describes it (no internal fields). */

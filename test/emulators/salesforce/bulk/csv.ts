@@ -41,12 +41,17 @@ function cell(text: string): string {
  * doubled in the same pass, so a 100,000-row result builds no string per cell or per row.
  */
 export class CsvPageWriter {
-  private bytes = Buffer.allocUnsafe(64 * 1024);
+  private bytes: Buffer;
   private length = 0;
   private readonly delimiter: number;
   private readonly eol: Buffer;
 
-  constructor(delimiter: ColumnDelimiter, lineEnding: LineEnding) {
+  /**
+   * `cells` sizes the buffer up front (generously: pages never touched cost nothing), so that a
+   * page is not copied again and again as it grows.
+   */
+  constructor(delimiter: ColumnDelimiter, lineEnding: LineEnding, cells = 0) {
+    this.bytes = Buffer.allocUnsafe(Math.min(64 * 1024 + cells * 32, 64 * 1024 * 1024));
     this.delimiter = DELIMITERS[delimiter].charCodeAt(0);
     this.eol = Buffer.from(lineEnding === 'CRLF' ? '\r\n' : '\n');
   }

@@ -513,7 +513,11 @@ export class BulkJobs {
     const result = job.result;
     const end = Math.min(offset + size, result.rows.length);
     const columns = result.csvColumns;
-    const page = new CsvPageWriter(job.columnDelimiter, job.lineEnding);
+    const page = new CsvPageWriter(
+      job.columnDelimiter,
+      job.lineEnding,
+      Math.max(0, end - offset) * columns.length,
+    );
     page.line(result.csvHeader);
     const values = new Array<ComputedValue>(columns.length);
     for (let i = offset; i < end; i++) {

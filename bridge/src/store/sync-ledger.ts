@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { yieldToEventLoop } from '../shared/event-loop.js';
 import type { Queryable } from './database.js';
 
 // Echo suppression. When the bridge writes a value into one system, it remembers a hash of it here
@@ -22,14 +23,16 @@ export interface LedgerEntry {
   recordKey: string;
   target: string;
   valueHash: string;
+  /** the bridge's last write to this record in this direction (this target's value may be older) */
   writtenAt: Date;
+  /** the journey of that last write */
   correlationId: string | null;
   suppressedCount: number;
   lastSuppressedAt: Date | null;
 }
 
-/** target -> [value hash, written at (ms since the epoch), correlation id] */
-type WrittenTargets = Record<string, [string, number, string | null]>;
+/** target -> hash of the value last written */
+type WrittenTargets = Record<string, string>;
 /** target -> [echoes suppressed, last suppressed at (ms since the epoch)] */
 type SuppressedTargets = Record<string, [number, number | null]>;
 
@@ -37,6 +40,8 @@ interface Row {
   direction: SyncDirection;
   record_key: string;
   written: WrittenTargets;
+  written_at: Date;
+  correlation_id: string | null;
   suppressed: SuppressedTargets;
 }
 
@@ -73,25 +78,29 @@ export class SyncLedger {
     correlationId?: string,
   ): Promise<void> {
     if (writes.length === 0) return;
-    // One JSON document, record key -> targets, written here rather than by JSON.stringify of an
-    // object per record (a backfill sends a hundred thousand): PostgreSQL reads it in one go, cheaper
-    // than an array of documents. A later value for the same target wins.
-    const tail = `,${Date.now()},${JSON.stringify(correlationId ?? null)}]`;
-    const byRecord = new Map<string, Map<string, string>>();
-    for (const write of writes) {
+    // One JSON document, record key -> target -> hash: PostgreSQL reads it in one go, cheaper than
+    // an array of documents or a row per value. A later value for the same target wins.
+    const byRecord = new Map<string, Record<string, string>>();
+    for (let index = 0; index < writes.length; index += 1) {
+      // A backfill page hashes ten thousand values: let answers in flight through between slices.
+      if (index > 0 && index % 1000 === 0) await yieldToEventLoop();
+      const write = writes[index]!;
       let targets = byRecord.get(write.recordKey);
-      if (!targets) byRecord.set(write.recordKey, (targets = new Map()));
-      targets.set(write.target, `${jsonKey(write.target)}:["${hashValue(write.value)}"${tail}`);
+      if (!targets) byRecord.set(write.recordKey, (targets = {}));
+      targets[write.target] = hashValue(write.value);
     }
-    const records: string[] = [];
+    let document = '';
     for (const [recordKey, targets] of byRecord) {
-      records.push(`${JSON.stringify(recordKey)}:{${[...targets.values()].join(',')}}`);
+      document += `${document ? ',' : '{'}${JSON.stringify(recordKey)}:${JSON.stringify(targets)}`;
     }
     await this.db.query(
-      `INSERT INTO bridge.sync_ledger (direction, record_key, written)
-       SELECT $1, key, value FROM jsonb_each($2::jsonb)
-       ON CONFLICT (direction, record_key) DO UPDATE SET written = sync_ledger.written || EXCLUDED.written`,
-      [direction, `{${records.join(',')}}`],
+      `INSERT INTO bridge.sync_ledger (direction, record_key, written, written_at, correlation_id)
+       SELECT $1, key, value, now(), $3 FROM jsonb_each($2::jsonb)
+       ON CONFLICT (direction, record_key) DO UPDATE SET
+         written = sync_ledger.written || EXCLUDED.written,
+         written_at = EXCLUDED.written_at,
+         correlation_id = EXCLUDED.correlation_id`,
+      [direction, `${document}}`, correlationId ?? null],
     );
   }
 
@@ -115,7 +124,7 @@ export class SyncLedger {
     const echoes: LedgerValue[] = [];
     const fresh: LedgerValue[] = [];
     for (const value of incoming) {
-      const last = written.get(value.recordKey)?.[value.target]?.[0];
+      const last = written.get(value.recordKey)?.[value.target];
       (last === hashValue(value.value) ? echoes : fresh).push(value);
     }
     if (echoes.length > 0) {
@@ -142,20 +151,20 @@ export class SyncLedger {
   async forRecords(recordKeys: readonly string[]): Promise<LedgerEntry[]> {
     if (recordKeys.length === 0) return [];
     const { rows } = await this.db.query<Row>(
-      `SELECT direction, record_key, written, suppressed FROM bridge.sync_ledger
+      `SELECT direction, record_key, written, written_at, correlation_id, suppressed FROM bridge.sync_ledger
        WHERE record_key = ANY($1::text[])`,
       [[...new Set(recordKeys)]],
     );
     const entries = rows.flatMap((row) =>
-      Object.entries(row.written).map(([target, [valueHash, writtenAt, correlationId]]): LedgerEntry => {
+      Object.entries(row.written).map(([target, valueHash]): LedgerEntry => {
         const [suppressedCount, lastSuppressedAt] = row.suppressed[target] ?? [0, null];
         return {
           direction: row.direction,
           recordKey: row.record_key,
           target,
           valueHash,
-          writtenAt: new Date(writtenAt),
-          correlationId,
+          writtenAt: row.written_at,
+          correlationId: row.correlation_id,
           suppressedCount,
           lastSuppressedAt: lastSuppressedAt === null ? null : new Date(lastSuppressedAt),
         };
@@ -165,12 +174,4 @@ export class SyncLedger {
       (a, b) => b.writtenAt.getTime() - a.writtenAt.getTime() || a.target.localeCompare(b.target),
     );
   }
-}
-
-const jsonKeys = new Map<string, string>();
-/** A target's JSON key, escaped once (a backfill names the same few targets a million times). */
-function jsonKey(target: string): string {
-  let key = jsonKeys.get(target);
-  if (key === undefined) jsonKeys.set(target, (key = JSON.stringify(target)));
-  return key;
 }

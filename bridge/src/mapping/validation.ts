@@ -72,6 +72,14 @@ export async function validateFieldMaps(
     if (!describes.has(key)) describes.set(key, sources.salesforce.describeFields(objectName));
     return describes.get(key)!;
   };
+  const active = records.filter((record) => record.active).sort((a, b) => a.name.localeCompare(b.name));
+  // The objects' describes start now, beside the Responsys ones, rather than one after another as the
+  // maps come to them (each is a round trip; a backfill waits for the mapping before it reads).
+  // Errors surface where each map's path is resolved.
+  for (const name of new Set(active.map((record) => record.object.toLowerCase()))) {
+    const object = mappedObjects.find((candidate) => candidate.toLowerCase() === name);
+    if (object) describe(object).catch(() => undefined);
+  }
   const [list, extensions] = await Promise.all([
     sources.responsys.describeProfileList(sources.listName),
     sources.responsys.listProfileExtensions(sources.listName),
@@ -79,7 +87,6 @@ export async function validateFieldMaps(
 
   const problems: FieldMapProblem[] = [];
   const maps: ResolvedFieldMap[] = [];
-  const active = records.filter((record) => record.active).sort((a, b) => a.name.localeCompare(b.name));
   for (const record of active) {
     const error = (message: string) => problems.push({ record: record.name, severity: 'error', message });
     const warn = (message: string) => problems.push({ record: record.name, severity: 'warning', message });

@@ -36,6 +36,8 @@ export interface BulkQueryOptions extends CallOptions {
   includeDeleted?: boolean;
   /** records per result page (maxRecords); default 10,000 */
   pageSize?: number;
+  /** a smaller first page, so a caller that works page by page can start sooner; default pageSize */
+  firstPageSize?: number;
 }
 
 interface QueryResult {
@@ -199,7 +201,8 @@ export async function* bulkQuery(
   let locator: string | undefined;
   let pages = 0;
   for (;;) {
-    const query = `maxRecords=${pageSize}${locator ? `&locator=${encodeURIComponent(locator)}` : ''}`;
+    const size = pages === 0 ? (options.firstPageSize ?? pageSize) : pageSize;
+    const query = `maxRecords=${size}${locator ? `&locator=${encodeURIComponent(locator)}` : ''}`;
     const response = await client.call(
       'bulk2.query.results',
       client.raw({

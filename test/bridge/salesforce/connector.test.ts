@@ -212,6 +212,26 @@ describe('reads in bulk', () => {
     expect(all.find((record) => record.LastName === 'bulkread21')).toMatchObject({ Account: null });
     expect(await apiCalls(client, 'bulk2.query.results')).toBe(3);
   });
+
+  it('reads a smaller first Bulk API page when asked, then pages of the usual size, losing no record', async () => {
+    const client = emulatorClient(emulator);
+    emulator.insert(
+      'Contact',
+      Array.from({ length: 23 }, (_, i) => ({
+        LastName: `firstpage${i}`,
+        Email: `firstpage${i}@example.com`,
+      })),
+    );
+    const pages: Array<Array<Record<string, unknown>>> = [];
+    for await (const page of client.bulkQuery(
+      "SELECT Id, LastName FROM Contact WHERE LastName LIKE 'firstpage%'",
+      { pageSize: 10, firstPageSize: 3 },
+    )) {
+      pages.push(page);
+    }
+    expect(pages.map((page) => page.length)).toEqual([3, 10, 10]);
+    expect(new Set(pages.flat().map((record) => record.Id)).size).toBe(23);
+  });
 });
 
 describe('writes with one answer per record', () => {

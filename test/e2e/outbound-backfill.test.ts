@@ -1,3 +1,4 @@
+import { getPriority } from 'node:os';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../bridge/src/cli/program.js';
@@ -146,6 +147,20 @@ describe('responsys-bridge backfill', () => {
     } finally {
       responsys.control.faults.clear();
     }
+  }, 60_000);
+
+  it('runs at a lower CPU priority while it loads, then gives the priority back', async () => {
+    const before = getPriority();
+    const seen = new Set<number>();
+    const watch = setInterval(() => seen.add(getPriority()), 5);
+    try {
+      const run = await cli(['backfill', '--object', 'Contact', '--limit', '300']);
+      expect(run.exitCode).toBe(0);
+    } finally {
+      clearInterval(watch);
+    }
+    expect([...seen], 'nice 10 during the load').toContain(10);
+    expect(getPriority(), 'the priority it had before').toBe(before);
   }, 60_000);
 
   it('explains a configuration without Salesforce or Responsys clearly', async () => {

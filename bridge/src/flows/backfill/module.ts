@@ -1,3 +1,4 @@
+import { getPriority, setPriority } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError, Option } from 'commander';
 import { createProgress } from '../../cli/progress.js';
@@ -9,6 +10,32 @@ import { runBackfill, type BackfillResult } from './backfill.js';
 // the profile list, with a progress bar. It starts the bridge in this process (without HTTP, workers or
 // intake) for the connectors, the mapping and the store, and stops it when done. Ctrl+C stops after
 // the current page.
+
+/** The backfill's CPU priority (nice value), unless it already runs lower. */
+const BACKGROUND_PRIORITY = 10;
+
+/**
+ * A backfill is a bulk load: it yields the CPU to a bridge serving on the same machine (and to that
+ * machine's PostgreSQL), so streaming stays prompt while it runs. On an idle machine this changes
+ * nothing. Where lowering the priority is not allowed, it runs at the priority it has. Returns how
+ * to put the priority back (the command may run inside another program).
+ */
+function runAsBackgroundWork(): () => void {
+  const before = getPriority();
+  if (before >= BACKGROUND_PRIORITY) return () => undefined;
+  try {
+    setPriority(BACKGROUND_PRIORITY);
+  } catch {
+    return () => undefined;
+  }
+  return () => {
+    try {
+      setPriority(before);
+    } catch {
+      // a process may not raise its priority again without the right to; it ends soon anyway
+    }
+  };
+}
 
 function isoDate(value: string): Date {
   const time = Date.parse(value);
@@ -68,6 +95,7 @@ export const backfillModule: BridgeModule = {
           // Without workers or intake: a backfill next to a running bridge must not take its queued
           // work or its Streaming API lease, and the CPU goes to the backfill.
           const bridge = await cli.startBridge({ workers: false });
+          const restorePriority = runAsBackgroundWork();
           const abort = new AbortController();
           const stop = () => abort.abort();
           process.once('SIGINT', stop);
@@ -119,6 +147,7 @@ export const backfillModule: BridgeModule = {
             process.off('SIGINT', stop);
             process.off('SIGTERM', stop);
             await bridge.stop();
+            restorePriority();
           }
         },
       );

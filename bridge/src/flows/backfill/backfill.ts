@@ -96,8 +96,6 @@ export const BACKFILL_FLOW = 'backfill';
 const PERMISSION = 'EMAIL_PERMISSION_STATUS_';
 const READ_FIELDS = ['HasOptedOutOfEmail', 'Responsys_RIID__c', 'SystemModstamp'];
 const PAGE_SIZE = 2400;
-/** The first page is small: its two chunks reach the merge lanes while the next page is read. */
-const FIRST_PAGE_SIZE = 400;
 /** Records per Responsys call. */
 const MERGE_CHUNK = 200;
 /** Chunks prepared and waiting per lane: enough that a lane never waits for the reader. */
@@ -152,7 +150,8 @@ export async function runBackfill(
     readWith === 'bulk'
       ? deps.salesforce.bulkQuery(soql, {
           pageSize: PAGE_SIZE,
-          firstPageSize: FIRST_PAGE_SIZE,
+          // A first page of one chunk per lane: every lane starts while the next page is read.
+          firstPageSize: Math.min(PAGE_SIZE, deps.concurrency * MERGE_CHUNK),
           priority: 'background',
         })
       : deps.salesforce.queryPages(soql, { batchSize: REST_PAGE, priority: 'background' });

@@ -1,4 +1,3 @@
-import { readdirSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError, Option } from 'commander';
@@ -19,42 +18,25 @@ const BACKGROUND_PRIORITY = 10;
  * A backfill is a bulk load: it yields the CPU to a bridge serving on the same machine (and to that
  * machine's PostgreSQL), so streaming stays prompt while it runs. On an idle machine this changes
  * nothing. Where lowering the priority is not allowed, it runs at the priority it has. Returns how
- * to put the priorities back (the command may run inside another program).
+ * to put the priority back (the command may run inside another program). On Linux this is the main
+ * thread's priority only: lowering V8's collector threads too let the heap grow by a sixth before it
+ * was reclaimed (peak RSS 257 MB instead of about 225 MB for 100,000 records) for no measurable gain.
  */
 function runAsBackgroundWork(): () => void {
-  const lowered: Array<[thread: number, priority: number]> = [];
-  for (const thread of processThreads()) {
-    try {
-      const priority = getPriority(thread);
-      if (priority >= BACKGROUND_PRIORITY) continue;
-      setPriority(thread, BACKGROUND_PRIORITY);
-      lowered.push([thread, priority]);
-    } catch {
-      // a thread that ended, or a priority this process may not change: it keeps its own
-    }
+  const before = getPriority();
+  if (before >= BACKGROUND_PRIORITY) return () => undefined;
+  try {
+    setPriority(BACKGROUND_PRIORITY);
+  } catch {
+    return () => undefined;
   }
   return () => {
-    for (const [thread, priority] of lowered) {
-      try {
-        setPriority(thread, priority);
-      } catch {
-        // raising a priority again needs a right the process may not have; it ends soon anyway
-      }
+    try {
+      setPriority(before);
+    } catch {
+      // a process may not raise its priority again without the right to; it ends soon anyway
     }
   };
-}
-
-/**
- * Linux keeps a nice value per thread, and os.setPriority(0) changes the calling thread's only: V8's
- * garbage-collector and compiler threads, a good part of the bridge's CPU, would keep theirs. Their
- * ids are in /proc/self/task; elsewhere the process has one priority (0 names it).
- */
-function processThreads(): number[] {
-  try {
-    return readdirSync('/proc/self/task').map(Number);
-  } catch {
-    return [0];
-  }
 }
 
 function isoDate(value: string): Date {

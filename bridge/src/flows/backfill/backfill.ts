@@ -102,6 +102,11 @@ const MERGE_CHUNK = 200;
 const CHUNKS_AHEAD_PER_LANE = 4;
 /** Pages whose emails are checked in memory (their links may not be stored yet). */
 const RECENT_PAGES = 4;
+/**
+ * Pages read but not yet stored. When the store falls behind the merges, the reader waits rather than
+ * holding more pages: memory stays flat whatever N and however slow the store.
+ */
+const PAGES_AHEAD_OF_STORE = 4;
 const REST_PAGE = 2000;
 
 type Outcome =
@@ -191,7 +196,7 @@ export async function runBackfill(
   // page's links, ledger and outcomes are stored while the next pages are merged.
   const lanes = deps.concurrency;
   const chunks = new AsyncQueue<Chunk>(lanes * CHUNKS_AHEAD_PER_LANE);
-  const finished = new AsyncQueue<PageState>(Infinity);
+  const finished = new AsyncQueue<PageState>(PAGES_AHEAD_OF_STORE);
   // Emails of the pages whose links may not be stored yet; older pages are found in the links.
   const recent: Array<Set<string>> = [];
   let interrupted = false;

@@ -115,7 +115,8 @@ type Outcome =
   | { kind: 'failed'; code: string; error: string; retryable: boolean };
 
 interface PageRecord {
-  record: SObjectRecord;
+  /** the Salesforce id; the record itself is let go once mapped, so it dies young (cheap to collect) */
+  id: string;
   email: string | null;
   /** hashEmail(email), computed once for the look-up of owners and the link */
   emailHash?: string;
@@ -289,7 +290,7 @@ async function prepare(
     const mapped = snapshot.toResponsys(objectType, record);
     if (!mapped.ok) {
       return {
-        record,
+        id: record.Id,
         email: null,
         outcome: {
           kind: 'failed',
@@ -302,7 +303,7 @@ async function prepare(
     const email = mapped.email;
     if (!email) {
       return {
-        record,
+        id: record.Id,
         email,
         outcome: { kind: 'skipped', code: 'NO_EMAIL', reason: 'the record has no email address' },
       };
@@ -312,7 +313,7 @@ async function prepare(
     profile.CUSTOMER_ID_ = record.Id;
     profile.EMAIL_ADDRESS_ = email;
     profile[PERMISSION] = record.HasOptedOutOfEmail === true ? 'O' : 'I';
-    return { record, email, emailHash: hashEmail(email), profile, extensions: mapped.extensions };
+    return { id: record.Id, email, emailHash: hashEmail(email), profile, extensions: mapped.extensions };
   };
   const records: PageRecord[] = [];
   for (let start = 0; start < page.length; start += SLICE) {
@@ -328,7 +329,7 @@ async function prepare(
   for (const entry of live) {
     const email = entry.email!;
     const owner = owners.get(entry.emailHash!);
-    if (owner && owner.salesforceId !== entry.record.Id) {
+    if (owner && owner.salesforceId !== entry.id) {
       entry.outcome =
         objectType === 'Lead' && owner.objectType === 'Contact'
           ? {
@@ -475,7 +476,7 @@ async function finish(
     if (outcome.kind === 'merged') {
       result.merged += 1;
       links.push({
-        salesforceId: entry.record.Id,
+        salesforceId: entry.id,
         objectType: options.objectType,
         riid: outcome.riid,
         email: entry.email,
@@ -500,7 +501,7 @@ async function finish(
       if (outcome.retryable) {
         retry.push({
           objectType: options.objectType,
-          recordId: entry.record.Id,
+          recordId: entry.id,
           changeType: 'UPDATE',
           source: 'backfill',
           correlationId: options.correlationId,
@@ -513,7 +514,7 @@ async function finish(
       direction: 'salesforce_to_responsys',
       outcome: outcome.kind === 'skipped' ? 'skipped' : outcome.retryable ? 'retrying' : 'dead_lettered',
       objectType: options.objectType,
-      salesforceId: entry.record.Id,
+      salesforceId: entry.id,
       email: entry.email,
       reason: outcome.kind === 'skipped' ? outcome.reason : outcome.error,
       errorCode: outcome.code,
@@ -549,7 +550,7 @@ async function writeBackPage(
     if (outcome.kind === 'merged') {
       return [
         {
-          Id: entry.record.Id,
+          Id: entry.id,
           Responsys_RIID__c: outcome.riid,
           Responsys_Sync_Status__c: 'Synced',
           Responsys_Sync_Error__c: null,
@@ -560,7 +561,7 @@ async function writeBackPage(
     if (outcome.kind === 'failed' && outcome.retryable) return [];
     return [
       {
-        Id: entry.record.Id,
+        Id: entry.id,
         Responsys_Sync_Status__c:
           outcome.kind === 'failed' || outcome.code.startsWith('AMBIGUOUS') ? 'Failed' : 'Skipped',
         Responsys_Sync_Error__c: (outcome.kind === 'failed' ? outcome.error : outcome.reason).slice(0, 255),

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isResponsysError } from '../../../bridge/src/responsys/errors.js';
@@ -424,6 +425,72 @@ async function listen(onRequest: (request: IncomingMessage, body: unknown) => vo
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/responsys/events`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('transport', () => {
+  it.each(['gzip', 'br'] as const)(
+    'reads answers a gateway compresses with %s as if they were plain',
+    async (encoding) => {
+      rig = await startClientRig();
+      const gateway = await compressingGateway(rig.emulator.url, encoding);
+      const client = rig.newClient({ loginUrl: gateway.url });
+      try {
+        const records = contacts(3);
+        const outcomes = await client.mergeProfileMembers(records, merge);
+        expect(gateway.compressed(), 'the gateway compressed the answers').toBeGreaterThanOrEqual(2);
+        outcomes.forEach((outcome, i) => {
+          const member = rig!.emulator.control.findMember({ customerId: records[i]!.CUSTOMER_ID_ });
+          expect(outcome.ok && outcome.riid).toBe(member?.RIID_);
+        });
+      } finally {
+        client.close();
+        await gateway.close();
+      }
+    },
+  );
+});
+
+/**
+ * A gateway in front of the emulator that compresses every answer the client accepts compressed, as
+ * proxies in front of Responsys may; the login answer's endPoint is rewritten to the gateway.
+ */
+async function compressingGateway(target: string, encoding: 'gzip' | 'br') {
+  let compressed = 0;
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', async () => {
+      const { authorization, 'content-type': contentType } = request.headers;
+      const answer = await fetch(`${target}${request.url}`, {
+        method: request.method,
+        headers: {
+          ...(authorization ? { authorization } : {}),
+          ...(contentType ? { 'content-type': contentType } : {}),
+        },
+        body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
+      });
+      const text = (await answer.text()).replace(/"endPoint"\s*:\s*"[^"]*"/, `"endPoint":"${url}"`);
+      const accepts = String(request.headers['accept-encoding'] ?? '').includes(encoding);
+      const body = accepts
+        ? encoding === 'gzip'
+          ? gzipSync(text)
+          : brotliCompressSync(text)
+        : Buffer.from(text);
+      if (accepts) compressed += 1;
+      response.writeHead(answer.status, {
+        'content-type': answer.headers.get('content-type') ?? 'application/json',
+        ...(accepts ? { 'content-encoding': encoding } : {}),
+      });
+      response.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    compressed: () => compressed,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
